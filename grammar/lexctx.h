@@ -1,0 +1,51 @@
+/* lexctx: the state shared by the flex scanner (lexer.l) and the bison
+ * parser (parser.y) while one source file is parsed.  Both are reentrant: all
+ * state lives here, reached through yyextra and the parser's parameter.
+ *
+ * Ownership: the context borrows the arena, diagnostics and AST of the
+ * compilation; it owns nothing. */
+#ifndef LEAD_LEXCTX_H
+#define LEAD_LEXCTX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ast.h"
+#include "diag.h"
+
+#define LEAD_MAX_TEXT_LITERAL 65535      /* bytes in one text literal */
+#define LEAD_MAX_NUMBER_LITERAL 400      /* characters in one number literal */
+
+typedef struct LexStr { const char *s; uint32_t len; } LexStr;
+
+typedef struct LexCtx {
+    Arena *arena;
+    Diags *diags;
+    Ast *ast;
+    uint32_t file;
+    uint32_t module;         /* stored in each Decl */
+    const char *src;
+    size_t len;
+    size_t pos;              /* byte offset of the next unread byte */
+    size_t start;            /* offset of the first token (after a BOM) */
+    size_t tokstart;         /* offset of the current token */
+    int last_tok;            /* previous token returned (0 at start) */
+    /* score blocks: a leading + or - on a line is a score-line sign */
+    int score_pending;       /* the last token was `score` */
+    int score_depth;         /* brace depth inside a score block (0: outside) */
+    int score_paren;         /* ( and [ depth inside it */
+    int line_start;          /* no token yet on the current line */
+    int keep_line_start;     /* the token was `score {`'s brace */
+    /* expression nesting, counted by the parser */
+    int depth;
+    int too_deep;            /* reported; the parse is being abandoned */
+    /* error recovery: skip to the next declaration at a line start */
+    int recovering;
+    uint32_t syntax_errors;
+    void *scanner;           /* the flex scanner */
+} LexCtx;
+
+/* Parse one source text into ctx->ast; returns the number of syntax and
+ * lexical errors reported. */
+int lead_parse(LexCtx *ctx);
+
+#endif
