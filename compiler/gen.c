@@ -236,14 +236,14 @@ static int32_t fn_end(Gen *g, const char *name, size_t nlen, uint8_t kind, PType
     f->nparams = g->nparams;
     f->nregs = g->nregs;
     f->rtypes = arena_alloc(g->A, (g->nregs + 1) * sizeof *f->rtypes);
-    memcpy(f->rtypes, g->rtypes, g->nregs * sizeof *f->rtypes);
+    if (g->nregs) memcpy(f->rtypes, g->rtypes, g->nregs * sizeof *f->rtypes);
     f->result = result;
     f->ncode = g->code.n;
     f->code = arena_alloc(g->A, (g->code.n + 1) * sizeof *f->code);
-    memcpy(f->code, g->code.code, g->code.n * sizeof *f->code);
+    if (g->code.n) memcpy(f->code, g->code.code, g->code.n * sizeof *f->code);
     f->nlines = g->lines.n / 2;
     f->lines = arena_alloc(g->A, (g->lines.n + 1) * sizeof *f->lines);
-    memcpy(f->lines, g->lines.v, g->lines.n * sizeof *f->lines);
+    if (g->lines.n) memcpy(f->lines, g->lines.v, g->lines.n * sizeof *f->lines);
     f->stream = stream;
     f->memo = -1;
     f->line = line_of(g, at);
@@ -603,7 +603,7 @@ static int32_t gen_where(Gen *g, Expr *where, int32_t stream)
     Gen save = *g;
     PType *ptypes = malloc((g->nparams + 1) * sizeof *ptypes);
     if (!ptypes) { fputs("out of memory\n", stderr); exit(2); }
-    memcpy(ptypes, g->rtypes, g->nparams * sizeof *ptypes);
+    if (g->nparams) memcpy(ptypes, g->rtypes, g->nparams * sizeof *ptypes);
     g->code.code = NULL; g->code.n = g->code.cap = 0;
     g->lines.v = NULL; g->lines.n = g->lines.cap = 0;
     g->rtypes = NULL; g->rcap = 0;
@@ -856,7 +856,7 @@ Prog *gen_program(Compilation *c, bool strip, char *err, size_t errlen)
         if (si->numeric) {
             ps->kind = PS_NUMBER;
             ps->nums = arena_alloc(g->A, (si->n + 1) * sizeof *ps->nums);
-            memcpy(ps->nums, si->nums, si->n * sizeof *ps->nums);
+            if (si->n) memcpy(ps->nums, si->nums, si->n * sizeof *ps->nums);
         } else {
             ps->kind = PS_TEXT;
             ps->texts = arena_alloc(g->A, (si->n + 1) * sizeof *ps->texts);

@@ -115,11 +115,17 @@ int main(int argc, char **argv)
     const char *cmd = argv[optind++];
     o.files = (const char **)argv + optind;
     o.nfiles = (uint32_t)(argc - optind);
-    if (strcmp(cmd, "check") == 0) return leadc_check(&o);
-    if (strcmp(cmd, "compile") == 0) return leadc_compile(&o);
-    if (strcmp(cmd, "disasm") == 0) return leadc_disasm(&o);
-    if (strcmp(cmd, "help") == 0) { usage(stdout); return 0; }
-    fprintf(stderr, "leadc: unknown command '%s' (commands: check, compile, disasm)\n"
-                    "Try 'leadc --help' for more information.\n", cmd);
-    return 2;
+    int st;
+    if (strcmp(cmd, "check") == 0) st = leadc_check(&o);
+    else if (strcmp(cmd, "compile") == 0) st = leadc_compile(&o);
+    else if (strcmp(cmd, "disasm") == 0) st = leadc_disasm(&o);
+    else if (strcmp(cmd, "help") == 0) { usage(stdout); st = 0; }
+    else {
+        fprintf(stderr, "leadc: unknown command '%s' (commands: check, compile, disasm)\n"
+                        "Try 'leadc --help' for more information.\n", cmd);
+        st = 2;
+    }
+    free(o.incdirs);
+    free(o.allow);
+    return st;
 }

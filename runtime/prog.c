@@ -13,6 +13,7 @@
 #include "builtins.h"
 #include "opcodes.h"
 #include "prog.h"
+#include "regex.h"
 #include "utext.h"
 #include "value.h"
 
@@ -128,6 +129,8 @@ uint32_t prog_line(const PFunc *f, uint32_t pc)
 void prog_free(Prog *p)
 {
     if (!p) return;
+    if (p->rx)
+        for (uint32_t i = 0; i < p->nregexes; i++) rx_free(p->rx[i]);
     arena_free(&p->arena);
     free(p->rx);
     free(p->ext_fn);

@@ -121,7 +121,7 @@ static double win_value(const Win *w, uint32_t count)
  * weights w.  An empty window counts 0, so the result is never negative. */
 static double best_window(VmCtx *vm, const PAgg *a, int red, Sel *s, uint32_t n, uint32_t ndistinct)
 {
-    qsort(s, n, sizeof *s, by_time);
+    if (n > 1) qsort(s, n, sizeof *s, by_time);
     Win w = { red, NULL, 0, { 0 } };
     xsum_init(&w.sum);
     if (red == RED_DISTINCT) {
