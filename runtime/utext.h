@@ -77,7 +77,9 @@ void ut_lower(const char *s, size_t n, Buf *out);
 int ut_order(const char *a, size_t an, const char *b, size_t bn);
 
 /* A 64-bit hash of the comparison key of s (equal keys hash equal), without
- * allocating: used for set membership and count(distinct). */
+ * allocating: used for set membership and count(distinct).  It equals
+ * ut_hash_bytes of ut_key(s), so a table built from folded constants can be
+ * probed with raw cells. */
 uint64_t ut_key_hash(const char *s, size_t n);
 uint64_t ut_hash_bytes(const char *s, size_t n);   /* of bytes as they are */
 
