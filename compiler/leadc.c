@@ -22,6 +22,8 @@ static void usage(FILE *out)
 "  check FILE...           parse, resolve, type-check and lint, then run the\n"
 "                          file's test blocks; print diagnostics and a summary\n"
 "  compile FILE [-o OUT]   check, then write bytecode (default: FILE with .leadc)\n"
+"  test FILE...            run the test blocks: one line per test, then\n"
+"                          'N passed, N failed'\n"
 "  disasm FILE.leadc       list a bytecode file: header, constants, code\n"
 "\n"
 "Options:\n"
@@ -31,6 +33,8 @@ static void usage(FILE *out)
 "      --allow-native LIB  allow tests to call extern functions from LIB\n"
 "      --format FMT        diagnostics as text (default), json, github or sarif\n"
 "      --color WHEN        colour diagnostics: auto (default), always, never\n"
+"      --coverage          (test) list the score lines, classify lines and\n"
+"                          defines that no test exercised\n"
 "      --strip             (compile) leave out the line table\n"
 "  -W error, -Werror       treat warnings as errors\n"
 "  -h, --help              show this help and exit\n"
@@ -118,10 +122,11 @@ int main(int argc, char **argv)
     int st;
     if (strcmp(cmd, "check") == 0) st = leadc_check(&o);
     else if (strcmp(cmd, "compile") == 0) st = leadc_compile(&o);
+    else if (strcmp(cmd, "test") == 0) st = leadc_test(&o);
     else if (strcmp(cmd, "disasm") == 0) st = leadc_disasm(&o);
     else if (strcmp(cmd, "help") == 0) { usage(stdout); st = 0; }
     else {
-        fprintf(stderr, "leadc: unknown command '%s' (commands: check, compile, disasm)\n"
+        fprintf(stderr, "leadc: unknown command '%s' (commands: check, compile, test, disasm)\n"
                         "Try 'leadc --help' for more information.\n", cmd);
         st = 2;
     }

@@ -11,6 +11,7 @@
 #include "disasm.h"
 #include "gen.h"
 #include "leadc_cmds.h"
+#include "testrun.h"
 #include "value.h"
 
 /* Write a whole file atomically: a temporary file beside it, then rename. */
@@ -78,7 +79,86 @@ static void summary_line(const LeadcOpts *o, const char *path, const Compilation
         fprintf(stderr, "%s: %u error%s, %u warning%s\n", path, e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
 }
 
-int leadc_test(const LeadcOpts *o);
+/* Compile a checked file and run its tests; returns 0, 1 (a test failed)
+ * or 2 (could not run).  Test lines go to out, in the text and github
+ * formats only (json and sarif keep standard output machine-readable). */
+static int run_tests(const LeadcOpts *o, Compilation *c, TestTotals *tot)
+{
+    if (c->sema.ntests == 0) return 0;
+    char err[512];
+    const char *path = c->diags.files[0].path;
+    Prog *p = gen_program(c, false, err, sizeof err);
+    if (!p) { fprintf(stderr, "%s: error: %s\n", path, err); return 2; }
+    if (!prog_verify(p, err, sizeof err)) {
+        fprintf(stderr, "%s: internal error: the generated code fails verification: %s\n", path, err);
+        prog_free(p);
+        return 2;
+    }
+    TestOpts to = { o->has_as_of, o->as_of, o->allow, o->nallow, o->coverage };
+    uint32_t failed0 = tot->failed;
+    char *buf = NULL;
+    size_t blen = 0;
+    FILE *sink = o->format == DF_TEXT ? stdout : open_memstream(&buf, &blen);
+    bool ok = test_run(c, p, &to, sink, tot);
+    if (sink != stdout) {
+        fclose(sink);
+        if (o->format == DF_GITHUB) {
+            /* failures as workflow commands: "FAIL NAME (FILE:LINE): ..." */
+            for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                if (strncmp(line, "FAIL ", 5) != 0) continue;
+                unsigned ln = 0;
+                char *close = strstr(line, "): ");
+                if (close) {
+                    char *q = close;
+                    while (q > line && q[-1] >= '0' && q[-1] <= '9') q--;
+                    ln = (unsigned)strtoul(q, NULL, 10);
+                }
+                printf("::error file=%s,line=%u::test failed: %s\n", path, ln, line + 5);
+            }
+        }
+        free(buf);
+    }
+    prog_free(p);
+    if (!ok) return 2;
+    return tot->failed > failed0 ? 1 : 0;
+}
+
+static void print_totals(const LeadcOpts *o, const TestTotals *t)
+{
+    if (o->format == DF_TEXT) printf("%u passed, %u failed\n", t->passed, t->failed);
+}
+
+/* leadc test FILE...: the test blocks only (errors still stop a file). */
+int leadc_test(const LeadcOpts *o)
+{
+    if (o->nfiles == 0) {
+        fputs("leadc test: no file given\nTry 'leadc --help' for more information.\n", stderr);
+        return 2;
+    }
+    int worst = 0;
+    TestTotals tot = { 0, 0 };
+    for (uint32_t i = 0; i < o->nfiles; i++) {
+        Compilation c = { 0 };
+        CompOptions co = comp_opts(o);
+        comp_file(&c, o->files[i], &co);
+        int st;
+        if (c.io_error) st = 2;
+        else if (c.diags.nerrors) {
+            /* only the errors: a test run is not the place for lints */
+            uint32_t k = 0;
+            for (uint32_t d = 0; d < c.diags.n; d++) if (c.diags.v[d].sev == SEV_ERROR) c.diags.v[k++] = c.diags.v[d];
+            c.diags.n = k;
+            c.diags.nwarnings = 0;
+            diag_print(&c.diags, o->format == DF_TEXT ? stderr : stdout, o->format, o->color && o->format == DF_TEXT);
+            st = 1;
+        } else
+            st = run_tests(o, &c, &tot);
+        if (st > worst) worst = st;
+        comp_free(&c);
+    }
+    print_totals(o, &tot);
+    return worst;
+}
 
 int leadc_check(const LeadcOpts *o)
 {
@@ -87,6 +167,8 @@ int leadc_check(const LeadcOpts *o)
         return 2;
     }
     int worst = 0;
+    TestTotals tot = { 0, 0 };
+    bool any_tests = false;
     Diags sarif = { 0 };      /* SARIF is one document for all files */
     for (uint32_t i = 0; i < o->nfiles; i++) {
         Compilation c = { 0 };
@@ -94,6 +176,11 @@ int leadc_check(const LeadcOpts *o)
         comp_file(&c, o->files[i], &co);
         int st = report(o, &c);
         if (!c.io_error) summary_line(o, o->files[i], &c);
+        if (st == 0 && c.diags.nerrors == 0) {
+            int ts = run_tests(o, &c, &tot);
+            if (ts > st) st = ts;
+            any_tests |= c.sema.ntests > 0;
+        }
         if (o->format == DF_SARIF) diag_merge(&sarif, &c.diags);
         if (st > worst) worst = st;
         comp_free(&c);
@@ -102,6 +189,7 @@ int leadc_check(const LeadcOpts *o)
         diag_print(&sarif, stdout, DF_SARIF, false);
         diag_free(&sarif);
     }
+    if (any_tests) print_totals(o, &tot);
     return worst;
 }
 

@@ -17,6 +17,7 @@
 #include "compile.h"
 #include "gen.h"
 #include "regex.h"
+#include "rtinit.h"
 #include "run.h"
 #include "utext.h"
 #include "value.h"
@@ -137,33 +138,7 @@ static Prog *load_program(const char *path, const char **incdirs, uint32_t nincd
 static bool prepare_runtime(Prog *p, const char *path, const char **allow, uint32_t nallow)
 {
     char err[1024];
-    p->rx = calloc(p->nregexes + 1, sizeof *p->rx);
-    if (!p->rx) { fprintf(stderr, "leadvm: out of memory\n"); return false; }
-    for (uint32_t i = 0; i < p->nregexes; i++) {
-        p->rx[i] = rx_compile(p->regexes[i].p, p->regexes[i].len, err, sizeof err);
-        if (!p->rx[i]) {
-            fprintf(stderr, "leadvm: %s: invalid regular expression \"%s\": %s\n", path, p->regexes[i].p, err);
-            return false;
-        }
-    }
-    for (uint32_t i = 0; i < p->nexterns; i++) {
-        const char *lib = p->externs[i].lib.p;
-        char *a = realpath(lib, NULL);
-        bool ok = false;
-        for (uint32_t k = 0; k < nallow && !ok; k++) {
-            char *b = realpath(allow[k], NULL);
-            if (strcmp(allow[k], lib) == 0 || (a && b && strcmp(a, b) == 0)) ok = true;
-            free(b);
-        }
-        free(a);
-        if (!ok) {
-            fprintf(stderr, "leadvm: %s: extern function '%s' needs the native library '%s'; "
-                            "to let it run (with all the rights of this process), pass --allow-native %s\n",
-                    path, p->externs[i].name.p, lib, lib);
-            return false;
-        }
-    }
-    if (!vm_ffi_load(p, err, sizeof err)) {
+    if (!rt_init(p, allow, nallow, err, sizeof err)) {
         fprintf(stderr, "leadvm: %s: %s\n", path, err);
         return false;
     }
@@ -219,8 +194,11 @@ static Prog *compile_only(const Prog *p, const char *expr, int32_t *fn)
         return NULL;
     }
     *fn = 0;           /* the define comes first */
-    q->rx = calloc(q->nregexes + 1, sizeof *q->rx);
-    for (uint32_t i = 0; i < q->nregexes; i++) q->rx[i] = rx_compile(q->regexes[i].p, q->regexes[i].len, err, sizeof err);
+    if (!rt_compile_patterns(q, err, sizeof err)) {
+        fprintf(stderr, "leadvm: --only: %s\n", err);
+        prog_free(q);
+        return NULL;
+    }
     return q;
 }
 
@@ -373,7 +351,6 @@ static int cmd_run(int argc, char **argv)
     o.input = argv[optind + 1];
     if (o.out_format < 0) o.out_format = o.out && is_jsonl_name(o.out) ? 1 : 0;
     if (o.in_format == 0) o.in_format = is_jsonl_name(o.input) ? 2 : 1;
-    if (o.in_format == 2) return usage_error("JSON-lines input is not supported by this build yet");
     if (o.out && o.reject && strcmp(o.out, o.reject) == 0) return usage_error("-o and --reject name the same file");
     if (o.max_rejects && !o.reject) return usage_error("--max-rejects needs --reject FILE");
 

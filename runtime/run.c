@@ -254,6 +254,22 @@ static void explain(RunCtx *rc, VmCtx *vm, bool lead, Buf *w)
     }
 }
 
+/* The k-th --keep column of the current row (CSV) or object (JSON lines). */
+static bool keep_value(RunCtx *rc, Worker *wk, const CsvRow *row, uint32_t k, const char **p, uint32_t *n)
+{
+    if (rc->lines) {
+        const VmCell *c = &wk->jr.cells[rc->p->nfields + k];
+        if (!c->p || c->invalid) return false;
+        *p = c->p; *n = c->len;
+        return true;
+    }
+    int32_t col = rc->keep_cols[k];
+    if (col < 0 || !row || (uint32_t)col >= row->nfields) return false;
+    *p = row->fields[col].p;
+    *n = row->fields[col].len;
+    return true;
+}
+
 /* Evaluate the current record and append its output row to b.  Returns
  * false when --only leaves the record out. */
 static bool emit_record(RunCtx *rc, Worker *wk, const char *key, size_t keylen, const CsvRow *row, Buf *b)
@@ -319,8 +335,8 @@ static bool emit_record(RunCtx *rc, Worker *wk, const char *key, size_t keylen, 
         json_str(b, key, keylen);
         for (uint32_t k = 0; k < rc->o->nkeep; k++) {
             json_key(b, rc->o->keep[k], false);
-            int32_t col = rc->keep_cols[k];
-            if (col >= 0 && (uint32_t)col < row->nfields) json_str(b, row->fields[col].p, row->fields[col].len);
+            const char *kp; uint32_t kl;
+            if (keep_value(rc, wk, row, k, &kp, &kl)) json_str(b, kp, kl);
             else ubuf_add(b, "null", 4);
         }
         json_key(b, "lead", false);
@@ -347,8 +363,8 @@ static bool emit_record(RunCtx *rc, Worker *wk, const char *key, size_t keylen, 
     csv_cell(b, key, keylen);
     for (uint32_t k = 0; k < rc->o->nkeep; k++) {
         ubuf_addc(b, ',');
-        int32_t col = rc->keep_cols[k];
-        if (col >= 0 && (uint32_t)col < row->nfields) csv_cell(b, row->fields[col].p, row->fields[col].len);
+        const char *kp; uint32_t kl;
+        if (keep_value(rc, wk, row, k, &kp, &kl)) csv_cell(b, kp, kl);
     }
     if (is_lead) ubuf_add(b, ",true", 5); else ubuf_add(b, ",false", 6);
     if (p->score_fn >= 0) {
@@ -402,11 +418,41 @@ static void reject_row(RunCtx *rc, Block *bk, const CsvRow *row, const char *rea
     bk->nrejpos++;
 }
 
+/* A JSON-lines block: one object per line. */
+static void run_block_jsonl(RunCtx *rc, Worker *wk, Block *bk)
+{
+    const Prog *p = rc->p;
+    LineCursor cur;
+    const char *s;
+    size_t n;
+    int64_t line;
+    char why[300];
+    lines_cursor_init(&cur, &bk->csv);
+    while (lines_next(&cur, &s, &n, &line)) {
+        bk->rows_seen++;
+        CsvRow row = { NULL, 0, line, s, n };
+        if (!jsonl_parse(&wk->jr, &rc->js, s, n, why, sizeof why)) {
+            reject_row(rc, bk, &row, why);
+            if (!rc->o->reject) return;
+            continue;
+        }
+        VmCell *cells = wk->jr.cells;
+        /* --keep values come after the fields: present them as a row */
+        CsvField kf[1];
+        (void)kf;
+        const VmCell *key = &cells[p->key];
+        const VmEvents *ev = run_events_for(rc, wk, key->p ? key->p : "", key->p ? key->len : 0);
+        vm_record(wk->vm, cells, ev);
+        if (emit_record(rc, wk, key->p ? key->p : "", key->p ? key->len : 0, NULL, &bk->out)) bk->rows_out++;
+    }
+}
+
 void run_block(RunCtx *rc, Worker *wk, Block *bk)
 {
     const Prog *p = rc->p;
     CsvCursor cur;
     CsvRow row;
+    if (rc->lines) { wk->cur = bk; run_block_jsonl(rc, wk, bk); return; }
     csv_cursor_init(&cur, &bk->csv, rc->delim);
     wk->cur = bk;
     while (csv_row(&cur, &wk->rb, &row) == 1) {
@@ -443,6 +489,7 @@ static void worker_init(RunCtx *rc, Worker *wk)
     wk->cells = calloc(p->nfields + 1, sizeof *wk->cells);
     wk->clsvals = calloc(p->nclasses + 1, sizeof *wk->clsvals);
     wk->evs = calloc(p->nstreams + 1, sizeof *wk->evs);
+    if (rc->lines) jsonl_row_init(&wk->jr, &rc->js);
     if (rc->o->only) {
         wk->only_vm = vm_new(rc->o->only, rc->o->as_of);
         wk->only_cells = calloc(rc->o->only->nfields + 1, sizeof *wk->only_cells);
@@ -463,6 +510,7 @@ static void worker_free(Worker *wk)
     free(wk->only_cells);
     csv_rowbuf_free(&wk->rb);
     ubuf_free(&wk->tmp);
+    jsonl_row_free(&wk->jr);
 }
 
 static void *worker_main(void *arg)
@@ -501,7 +549,8 @@ static void progress(RunCtx *rc, bool final)
     if (!final && t - rc->last_progress < 0.25) return;
     rc->last_progress = t;
     double el = t - rc->t0;
-    int64_t done = csv_consumed(rc->chunker), total = csv_total(rc->chunker);
+    int64_t done = rc->lines ? lines_consumed(rc->lines) : csv_consumed(rc->chunker);
+    int64_t total = rc->lines ? lines_total(rc->lines) : csv_total(rc->chunker);
     double mbs = el > 0 ? (double)done / el / 1e6 : 0;
     char eta[32] = "";
     if (total > 0 && done > 0 && !final) {
@@ -517,6 +566,20 @@ static void progress(RunCtx *rc, bool final)
 }
 
 /* ---- the run ----------------------------------------------------------------------------- */
+
+static void release_input(RunCtx *rc, CsvBlock *b)
+{
+    if (rc->lines) lines_release_block(rc->lines, b);
+    else csv_release_block(rc->chunker, b);
+}
+
+static void close_input(RunCtx *rc)
+{
+    if (rc->lines) lines_close(rc->lines);
+    if (rc->chunker) csv_close(rc->chunker);
+    rc->lines = NULL;
+    rc->chunker = NULL;
+}
 
 static int fail(RunCtx *rc, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(RunCtx *rc, int status, const char *fmt, ...)
@@ -595,34 +658,43 @@ int run_program(Prog *p, const RunOpts *o)
     install_signals();
     InSrc *src = in_open(o->input, err, sizeof err);
     if (!src) return fail(rc, 2, "%s: %s", in_name, err);
-    CsvRow header;
-    rc->chunker = csv_open(src, o->delim, 0, &header, err, sizeof err);
-    if (!rc->chunker) return fail(rc, 2, "%s: %s", in_name, err);
-    rc->delim = csv_delimiter(rc->chunker);
-    rc->ncols = header.nfields;
     rc->col_of_field = calloc(p->nfields + 1, sizeof *rc->col_of_field);
     rc->keep_cols = calloc(o->nkeep + 1, sizeof *rc->keep_cols);
     if (!rc->col_of_field || !rc->keep_cols) return fail(rc, 2, "out of memory");
-    if (!run_bind(&header, p->fields, p->nfields, rc->col_of_field, in_name, "record", err, sizeof err)) {
-        csv_close(rc->chunker);
-        return fail(rc, 2, "%s", err);
-    }
-    for (uint32_t k = 0; k < o->nkeep; k++) {
-        rc->keep_cols[k] = -1;
-        for (uint32_t c = 0; c < header.nfields; c++) {
-            const char *kp = o->keep[k];
-            size_t kl = strlen(kp);
-            Buf kb = {0};
-            ut_key(kp, kl, &kb);
-            bool eq = ut_key_eq(header.fields[c].p, header.fields[c].len, kb.p ? kb.p : "", (uint32_t)kb.len);
-            ubuf_free(&kb);
-            if (eq) { rc->keep_cols[k] = (int32_t)c; break; }
-        }
-        if (rc->keep_cols[k] < 0) {
-            char list[1024];
-            header_list(&header, list, sizeof list);
+    if (o->in_format == 2) {
+        rc->lines = lines_open(src, 0, err, sizeof err);
+        if (!rc->lines) return fail(rc, 2, "%s: %s", in_name, err);
+        rc->js.fields = p->fields;
+        rc->js.nfields = p->nfields;
+        rc->js.extra = o->keep;
+        rc->js.nextra = o->nkeep;
+    } else {
+        CsvRow header;
+        rc->chunker = csv_open(src, o->delim, 0, &header, err, sizeof err);
+        if (!rc->chunker) return fail(rc, 2, "%s: %s", in_name, err);
+        rc->delim = csv_delimiter(rc->chunker);
+        rc->ncols = header.nfields;
+        if (!run_bind(&header, p->fields, p->nfields, rc->col_of_field, in_name, "record", err, sizeof err)) {
             csv_close(rc->chunker);
-            return fail(rc, 2, "--keep: the column \"%s\" is not in the header of %s; the header has %s", o->keep[k], in_name, list);
+            return fail(rc, 2, "%s", err);
+        }
+        for (uint32_t k = 0; k < o->nkeep; k++) {
+            rc->keep_cols[k] = -1;
+            for (uint32_t c = 0; c < header.nfields; c++) {
+                const char *kp = o->keep[k];
+                size_t kl = strlen(kp);
+                Buf kb = {0};
+                ut_key(kp, kl, &kb);
+                bool eq = ut_key_eq(header.fields[c].p, header.fields[c].len, kb.p ? kb.p : "", (uint32_t)kb.len);
+                ubuf_free(&kb);
+                if (eq) { rc->keep_cols[k] = (int32_t)c; break; }
+            }
+            if (rc->keep_cols[k] < 0) {
+                char list[1024];
+                header_list(&header, list, sizeof list);
+                csv_close(rc->chunker);
+                return fail(rc, 2, "--keep: the column \"%s\" is not in the header of %s; the header has %s", o->keep[k], in_name, list);
+            }
         }
     }
     rc->label_base = calloc(p->nclasses + 1, sizeof *rc->label_base);
@@ -630,16 +702,16 @@ int run_program(Prog *p, const RunOpts *o)
 
     /* events */
     if (!run_events_open(rc, err, sizeof err)) {
-        csv_close(rc->chunker);
+        close_input(rc);
         return fail(rc, 2, "%s", err);
     }
 
     /* outputs */
     OutFile of, rf;
-    if (!out_open(&of, o->out, err, sizeof err)) { csv_close(rc->chunker); return fail(rc, 2, "%s", err); }
+    if (!out_open(&of, o->out, err, sizeof err)) { close_input(rc); return fail(rc, 2, "%s", err); }
     bool have_rf = false;
     if (o->reject) {
-        if (!out_open(&rf, o->reject, err, sizeof err)) { out_discard(&of); csv_close(rc->chunker); return fail(rc, 2, "%s", err); }
+        if (!out_open(&rf, o->reject, err, sizeof err)) { out_discard(&of); close_input(rc); return fail(rc, 2, "%s", err); }
         have_rf = true;
         static const char rh[] = "line,reason,row\n";
         fwrite(rh, 1, sizeof rh - 1, rf.f);
@@ -700,7 +772,8 @@ int run_program(Prog *p, const RunOpts *o)
             Block *bk = calloc(1, sizeof *bk);
             if (!bk) { stop = true; status = 2; snprintf(errmsg, sizeof errmsg, "out of memory"); break; }
             int64_t el = 0;
-            int r = csv_next_block(rc->chunker, &bk->csv, &el, err, sizeof err);
+            int r = rc->lines ? lines_next_block(rc->lines, &bk->csv, &el, err, sizeof err)
+                              : csv_next_block(rc->chunker, &bk->csv, &el, err, sizeof err);
             if (r <= 0) {
                 free(bk);
                 eof = true;
@@ -713,7 +786,7 @@ int run_program(Prog *p, const RunOpts *o)
                 rc->read_failed = true;
                 snprintf(errmsg, sizeof errmsg, "%s", err);
                 eof = true;
-                csv_release_block(rc->chunker, &bk->csv);
+                release_input(rc, &bk->csv);
                 free(bk);
                 break;
             }
@@ -768,7 +841,7 @@ int run_program(Prog *p, const RunOpts *o)
         rc->rows_done += bk->rows_seen;
         if (o->summary) run_stats_merge(rc, &total, &bk->stats);
         run_events_release_block(rc, bk);
-        csv_release_block(rc->chunker, &bk->csv);
+        release_input(rc, &bk->csv);
         ubuf_free(&bk->out);
         ubuf_free(&bk->rej);
         free(bk->rejpos);
@@ -790,11 +863,25 @@ int run_program(Prog *p, const RunOpts *o)
         Block *bk = inflight_head;
         inflight_head = bk->order_next;
         run_events_release_block(rc, bk);
-        csv_release_block(rc->chunker, &bk->csv);
+        release_input(rc, &bk->csv);
         ubuf_free(&bk->out); ubuf_free(&bk->rej); free(bk->rejpos); run_stats_free(&bk->stats);
         free(bk);
     }
     if (rc->progress) progress(rc, true);
+
+    /* JSON lines: a key that no object of the file has is a missing column */
+    if (rc->lines && status == 0 && !rc->read_failed && !rc->malformed && !rc->pipe_closed) {
+        for (uint32_t f = 0; f < p->nfields; f++) {
+            bool seen = false;
+            for (int i = 0; i < nthreads && !seen; i++) seen = rc->workers[i].jr.seen[f];
+            if (seen) continue;
+            rc->read_failed = true;
+            errline = 0;
+            snprintf(errmsg, sizeof errmsg, "no object in the file has the key \"%s\" (record field '%s'): a missing column",
+                     p->fields[f].column.p, p->fields[f].name.p);
+            break;
+        }
+    }
 
     int result = 0;
     if (status == -1) {
@@ -838,7 +925,7 @@ int run_program(Prog *p, const RunOpts *o)
     free(rc->workers);
     free(tids);
     run_events_close(rc);
-    csv_close(rc->chunker);
+    close_input(rc);
     free(rc->col_of_field);
     free(rc->keep_cols);
     free(rc->label_base);

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include "csv.h"
+#include "jsonl.h"
 #include "run.h"
 #include "utext.h"
 #include "vm.h"
@@ -49,6 +50,7 @@ typedef struct Worker {
     CsvRowBuf rb;
     Buf tmp;
     Block *cur;
+    JsonRow jr;
     VmCtx *only_vm;
     VmCell *only_cells;
 } Worker;
@@ -59,6 +61,8 @@ struct RunCtx {
     Prog *p;
     const RunOpts *o;
     CsvChunker *chunker;
+    LineChunker *lines;        /* JSON-lines input instead of CSV */
+    JsonSchema js;
     int delim;
     uint32_t ncols;
     int32_t *col_of_field;

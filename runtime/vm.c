@@ -74,6 +74,7 @@ VmCtx *vm_new(const Prog *p, int32_t as_of)
     vm->spoints = xcalloc(p->nslines, sizeof *vm->spoints);
     vm->sfired = xcalloc(p->nslines, 1);
     vm->chit = xcalloc(p->nclines, 1);
+    vm->refused_ext = -1;
     vm->rx = rx_match_new();
     if (!vm->rx) { fputs("leadvm: out of memory\n", stderr); exit(2); }
     vm->gen = 0;
@@ -94,6 +95,8 @@ void vm_free(VmCtx *vm)
 }
 
 void vm_set_eager(VmCtx *vm, bool eager) { vm->eager = eager; }
+void vm_set_coverage(VmCtx *vm, uint8_t *cov) { vm->cov = cov; }
+int32_t vm_refused_extern(const VmCtx *vm) { return vm->refused_ext; }
 
 const double *vm_score_points(const VmCtx *vm) { return vm->spoints; }
 const uint8_t *vm_score_fired(const VmCtx *vm) { return vm->sfired; }
@@ -180,6 +183,7 @@ void vm_record(VmCtx *vm, const VmCell *cells, const VmEvents *events)
     }
     vm->cells = cells;
     vm->events = events;
+    vm->refused_ext = -1;
     scratch_reset(vm);
     if (vm->p->nslines) {
         memset(vm->spoints, 0, vm->p->nslines * sizeof *vm->spoints);
@@ -245,6 +249,7 @@ VmValue vm_run(VmCtx *vm, const PFunc *f, VmValue *R)
     const uint32_t *pc = f->code;
     VmValue *top = R + f->nregs;          /* callees' frames start here */
     for (uint32_t i = f->nparams; i < f->nregs; i++) R[i].miss = 1;
+    if (vm->cov) vm->cov[f - p->funcs] = 1;
 
     for (;;) {
         switch ((Opcode)pc[0]) {

@@ -68,6 +68,13 @@ void vm_parse_event(const Prog *p, uint32_t stream, const VmCell *cells, VmEvent
  * *invalid set). */
 VmValue vm_parse_cell(const Prog *p, PType t, const char *s, uint32_t n, bool *invalid);
 
+/* leadc test: mark cov[f] = 1 for every function that runs. */
+void vm_set_coverage(VmCtx *vm, uint8_t *cov);
+
+/* The extern a record called while natives were not loaded (-1: none);
+ * such a call gives missing.  Reset by vm_record. */
+int32_t vm_refused_extern(const VmCtx *vm);
+
 /* Native calls (ffi.c): resolve every extern of p; false with a message. */
 bool vm_ffi_load(Prog *p, char *err, size_t errlen);
 

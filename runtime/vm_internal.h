@@ -37,6 +37,8 @@ struct VmCtx {
     ScratchChunk *scratch;
     RxMatch *rx;
     Buf k1, k2;
+    uint8_t *cov;               /* leadc test --coverage, or NULL */
+    int32_t refused_ext;
 };
 
 /* Run function f with its frame at R (parameters already in place). */
