@@ -441,7 +441,7 @@ static void run_block_jsonl(RunCtx *rc, Worker *wk, Block *bk)
         CsvField kf[1];
         (void)kf;
         const VmCell *key = &cells[p->key];
-        const VmEvents *ev = run_events_for(rc, wk, key->p ? key->p : "", key->p ? key->len : 0);
+        const VmEvents *ev = run_events_for(rc, wk, bk->rows_seen - 1, key->p ? key->p : "", key->p ? key->len : 0);
         vm_record(wk->vm, cells, ev);
         if (emit_record(rc, wk, key->p ? key->p : "", key->p ? key->len : 0, NULL, &bk->out)) bk->rows_out++;
     }
@@ -456,7 +456,7 @@ void run_block(RunCtx *rc, Worker *wk, Block *bk)
     csv_cursor_init(&cur, &bk->csv, rc->delim);
     wk->cur = bk;
     while (csv_row(&cur, &wk->rb, &row) == 1) {
-        bk->rows_seen++;
+        bk->rows_seen++;      /* the row's index + 1, as run_events_prepare_block counts */
         if (row.nfields != rc->ncols) {
             char msg[160];
             snprintf(msg, sizeof msg, "the row has %u field%s, the header has %u", row.nfields,
@@ -472,7 +472,7 @@ void run_block(RunCtx *rc, Worker *wk, Block *bk)
             wk->cells[f].invalid = 0;
         }
         const CsvField *kf = &row.fields[rc->col_of_field[p->key]];
-        const VmEvents *ev = run_events_for(rc, wk, kf->p, kf->len);
+        const VmEvents *ev = run_events_for(rc, wk, bk->rows_seen - 1, kf->p, kf->len);
         vm_record(wk->vm, wk->cells, ev);
         if (emit_record(rc, wk, kf->p, kf->len, &row, &bk->out)) bk->rows_out++;
     }
@@ -500,8 +500,9 @@ static void worker_init(RunCtx *rc, Worker *wk)
     }
 }
 
-static void worker_free(Worker *wk)
+static void worker_free(RunCtx *rc, Worker *wk)
 {
+    run_events_worker_free(rc, wk);
     vm_free(wk->vm);
     vm_free(wk->only_vm);
     free(wk->cells);
@@ -784,9 +785,12 @@ int run_program(Prog *p, const RunOpts *o)
             run_stats_init(rc, &bk->stats);
             if (!run_events_prepare_block(rc, bk, err, sizeof err)) {
                 rc->read_failed = true;
+                errline = -1;
                 snprintf(errmsg, sizeof errmsg, "%s", err);
                 eof = true;
+                run_events_release_block(rc, bk);
                 release_input(rc, &bk->csv);
+                run_stats_free(&bk->stats);
                 free(bk);
                 break;
             }
@@ -869,6 +873,14 @@ int run_program(Prog *p, const RunOpts *o)
     }
     if (rc->progress) progress(rc, true);
 
+    /* what is left of streamed events files has no record */
+    if (status == 0 && !rc->read_failed && !rc->malformed && !rc->pipe_closed && !rc->max_rejects_hit &&
+        !run_events_finish(rc, err, sizeof err)) {
+        rc->read_failed = true;
+        errline = -1;
+        snprintf(errmsg, sizeof errmsg, "%s", err);
+    }
+
     /* JSON lines: a key that no object of the file has is a missing column */
     if (rc->lines && status == 0 && !rc->read_failed && !rc->malformed && !rc->pipe_closed) {
         for (uint32_t f = 0; f < p->nfields; f++) {
@@ -892,6 +904,7 @@ int run_program(Prog *p, const RunOpts *o)
         out_discard(&of);
         if (have_rf) out_discard(&rf);
         if (errline > 0) fprintf(stderr, "%s:%lld: error: %s\n", in_name, (long long)errline, errmsg);
+        else if (errline < 0) fprintf(stderr, "%s\n", errmsg);      /* names its own file */
         else fprintf(stderr, "%s: error: %s\n", in_name, errmsg);
         result = 2;
     } else if (rc->malformed) {
@@ -921,7 +934,7 @@ int run_program(Prog *p, const RunOpts *o)
     }
     if (o->summary && !rc->pipe_closed && result != 2) print_summary(rc, &total, rejected);
     run_stats_free(&total);
-    for (int i = 0; i < nthreads; i++) worker_free(&rc->workers[i]);
+    for (int i = 0; i < nthreads; i++) worker_free(rc, &rc->workers[i]);
     free(rc->workers);
     free(tids);
     run_events_close(rc);

@@ -1,17 +1,43 @@
 /* run_events: joining event streams to records (LANGUAGE.md appendix A
- * "Events"; TOOLS.md --events).
+ * "Events"; TOOLS.md --events).  A record's key cell and an event's match
+ * cell join when equal as text after trimming, case kept; an empty key
+ * joins nothing; events whose key has no record are ignored (and counted).
  *
- * Each stream's file is read once before the records: every event is
- * parsed into its typed values, grouped by its match key (the cell
- * trimmed, case kept; an empty key joins nothing), and the groups are laid
- * out contiguously, so a record's events are one slice found by one hash
- * probe.  This works whatever the order of the events file; its memory is
- * the parsed events (documented in docs/limits.md). */
+ * Two ways, chosen per stream:
+ *
+ *   hash     (files up to EV_HASH_LIMIT bytes, and pipes or compressed
+ *            files that turn out small): the whole file is read first,
+ *            each event parsed and grouped by key; a record finds its
+ *            events with one probe.  Works for any order.
+ *
+ *   stream   (bigger files): the normal case of a CRM export sorted by key.
+ *            The main thread reads the events file alongside the records,
+ *            one run of same-key rows at a time, and attaches to each
+ *            block of records the bytes of its records' runs; workers
+ *            parse them.  Memory stays bounded whatever the file size.
+ *            Runs whose key has no record are skipped: when a record's key
+ *            is not at the head of the events, the next runs (up to
+ *            EV_LOOKAHEAD) are searched for it, and the runs before it are
+ *            orphans.  A file that is not in the record file's order is
+ *            detected (a run skipped or left over whose key belongs to a
+ *            record already passed, or a record whose run was skipped) and
+ *            the run stops with a message instead of dropping events.
+ *            The check uses Bloom filters, so it can report a false alarm
+ *            (rarely) but never misses a real disorder. */
 #include "config.h"
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "run_internal.h"
+#include "value.h"
+
+#define EV_HASH_LIMIT   (64u << 20)     /* bytes: bigger files are streamed */
+#define EV_LOOKAHEAD    4096            /* runs searched for a record's key */
+#define EV_LOOKAHEAD_MB (16u << 20)     /* bytes held in the lookahead */
+#define BLOOM_BITS      (1u << 27)      /* 16 MiB: record keys already passed */
+#define BLOOM_K         6
 
 typedef struct Group {
     const char *key; uint32_t keylen;
@@ -19,16 +45,90 @@ typedef struct Group {
     uint8_t matched;
 } Group;
 
+/* A run of consecutive rows with one key, read ahead in stream mode. */
+typedef struct Run {
+    char *key; uint32_t keylen;
+    char *data; size_t len, cap;     /* the rows' bytes, each ending in a line end */
+    int64_t line;                    /* physical line of the first row */
+    uint32_t nrows;
+    uint64_t hash;
+    uint64_t seq;                    /* its number in the file's sequence of runs */
+} Run;
+
 struct EventStore {
     uint32_t stream;
-    bool present;             /* an --events file was given */
+    bool present;
+    bool streaming;
+    bool jsonl;
+    const char *path;
+    int32_t *col;                    /* column of each field (CSV) */
+    uint32_t ncols;
+    int delim;
+    /* hash mode */
     Arena arena;
     VmEvent *ev; uint32_t nev, capev;
-    uint32_t *gid;            /* group of each event while loading */
+    uint32_t *gid;
     Group *groups; uint32_t ngroups, capgroups;
-    uint32_t *htab; uint32_t hcap;     /* group index + 1 */
+    uint32_t *htab; uint32_t hcap;
     uint64_t orphan_events;
+    /* stream mode */
+    CsvChunker *ch;
+    LineChunker *lc;
+    CsvBlock blk; bool have_blk;
+    CsvCursor cur;                   /* within blk (CSV) */
+    LineCursor lcur;                 /* within blk (JSON lines) */
+    CsvRowBuf rb;
+    bool eof;
+    Run *q; uint32_t qhead, qn, qcap;          /* the lookahead: a ring of runs */
+    size_t qbytes;
+    /* a hash of the queued runs: (ring slot + 1, run seq); an entry whose
+     * slot now holds another run is stale and skipped, and the table is
+     * rebuilt when stale entries pile up, so a pop costs nothing */
+    struct QEnt { uint32_t slot; uint64_t seq; } *qtab; uint32_t qtcap, qtused;
+    uint64_t nextseq;
+    Run pending; bool have_pending;            /* a row read past the end of a run */
+    char *last_key; uint32_t last_keylen;      /* the previous record's key */
+    uint32_t last_len_in_block;                /* (for a repeated key) */
+    int64_t last_line; uint32_t last_nrows;
+    char *last_data; size_t last_len;
+    /* JSON-lines key extraction */
+    JsonSchema js;
+    JsonRow jr;
 };
+
+/* ---- Bloom filters (stream mode) ---------------------------------------------------- */
+
+typedef struct Bloom { uint64_t *bits; uint64_t nbits; } Bloom;
+
+static void bloom_add(Bloom *b, uint64_t h)
+{
+    uint64_t h2 = (h >> 32) | (h << 32) | 1;
+    for (int i = 0; i < BLOOM_K; i++) {
+        uint64_t x = (h + (uint64_t)i * h2) % b->nbits;
+        b->bits[x >> 6] |= 1ull << (x & 63);
+    }
+}
+
+static bool bloom_has(const Bloom *b, uint64_t h)
+{
+    uint64_t h2 = (h >> 32) | (h << 32) | 1;
+    for (int i = 0; i < BLOOM_K; i++) {
+        uint64_t x = (h + (uint64_t)i * h2) % b->nbits;
+        if (!(b->bits[x >> 6] & (1ull << (x & 63)))) return false;
+    }
+    return true;
+}
+
+typedef struct StreamShared {
+    Bloom passed;            /* keys of records already processed */
+    Bloom dropped;           /* keys of runs skipped as orphans */
+    bool any_dropped;
+    uint64_t orphan_events;
+} StreamShared;
+
+static StreamShared shared_state;
+
+/* ---- keys --------------------------------------------------------------------------- */
 
 static uint64_t key_hash(const char *s, uint32_t n)
 {
@@ -41,6 +141,8 @@ static void trim_key(const char **p, uint32_t *n)
     ut_trim(p, &len);
     *n = (uint32_t)len;
 }
+
+/* ---- hash mode ------------------------------------------------------------------------ */
 
 static uint32_t group_of(EventStore *es, const char *key, uint32_t keylen)
 {
@@ -86,82 +188,29 @@ static const Group *find_group(const EventStore *es, const char *key, uint32_t k
     return NULL;
 }
 
-static bool load_stream(RunCtx *rc, EventStore *es, const char *path, char *err, size_t errlen)
+static void hash_add_event(RunCtx *rc, EventStore *es, VmCell *cells, const char *kp, uint32_t kl)
 {
     const Prog *p = rc->p;
     const PStream *st = &p->streams[es->stream];
-    char msg[1024];
-    InSrc *src = in_open(path, msg, sizeof msg);
-    if (!src) { snprintf(err, errlen, "%s: %s", path, msg); return false; }
-    CsvRow header;
-    CsvChunker *ch = csv_open(src, rc->o->delim, 0, &header, msg, sizeof msg);
-    if (!ch) { snprintf(err, errlen, "%s: %s", path, msg); return false; }
-    int delim = csv_delimiter(ch);
-    uint32_t ncols = header.nfields;
-    int32_t *col = calloc(st->nfields + 1, sizeof *col);
-    VmCell *cells = calloc(st->nfields + 1, sizeof *cells);
-    if (!col || !cells) { snprintf(err, errlen, "out of memory"); return false; }
-    char what[300];
-    snprintf(what, sizeof what, "'%s' event", st->name.p);
-    if (!run_bind(&header, st->fields, st->nfields, col, path, what, err, errlen)) {
-        csv_close(ch); free(col); free(cells);
-        return false;
+    for (uint32_t f = 0; f < st->nfields; f++)
+        if (st->fields[f].type.kind == PT_TEXT && cells[f].p)
+            cells[f].p = arena_strndup(&es->arena, cells[f].p, cells[f].len);
+    if (es->nev == es->capev) {
+        es->capev = es->capev ? es->capev * 2 : 4096;
+        es->ev = realloc(es->ev, es->capev * sizeof *es->ev);
+        es->gid = realloc(es->gid, es->capev * sizeof *es->gid);
+        if (!es->ev || !es->gid) { fputs("leadvm: out of memory\n", stderr); exit(2); }
     }
-    CsvBlock b;
-    CsvRowBuf rb = { 0 };
-    CsvRow row;
-    int64_t el = 0;
-    int r;
-    bool ok = true;
-    while (ok && (r = csv_next_block(ch, &b, &el, msg, sizeof msg)) == 1) {
-        CsvCursor cur;
-        csv_cursor_init(&cur, &b, delim);
-        while (csv_row(&cur, &rb, &row) == 1) {
-            if (row.nfields != ncols) {
-                snprintf(err, errlen, "%s:%lld: error: the row has %u field%s, the header has %u", path,
-                         (long long)row.line, row.nfields, row.nfields == 1 ? "" : "s", ncols);
-                ok = false;
-                break;
-            }
-            const CsvField *kf = &row.fields[col[st->key]];
-            const char *kp = kf->p;
-            uint32_t kl = kf->len;
-            trim_key(&kp, &kl);
-            if (kl == 0) continue;                 /* an empty key joins nothing */
-            for (uint32_t f = 0; f < st->nfields; f++) {
-                const CsvField *cf = &row.fields[col[f]];
-                cells[f].p = cf->p;
-                cells[f].len = cf->len;
-                cells[f].invalid = 0;
-                if (st->fields[f].type.kind == PT_TEXT)
-                    cells[f].p = arena_strndup(&es->arena, cf->p, cf->len);
-            }
-            if (es->nev == es->capev) {
-                es->capev = es->capev ? es->capev * 2 : 4096;
-                es->ev = realloc(es->ev, es->capev * sizeof *es->ev);
-                es->gid = realloc(es->gid, es->capev * sizeof *es->gid);
-                if (!es->ev || !es->gid) { fputs("leadvm: out of memory\n", stderr); exit(2); }
-            }
-            VmEvent *e = &es->ev[es->nev];
-            e->vals = arena_alloc(&es->arena, st->nfields * sizeof *e->vals);
-            vm_parse_event(p, es->stream, cells, e);
-            es->gid[es->nev] = group_of(es, kp, kl);
-            es->groups[es->gid[es->nev]].n++;
-            es->nev++;
-        }
-        csv_release_block(ch, &b);
-    }
-    if (ok && r < 0) {
-        if (el > 0) snprintf(err, errlen, "%s:%lld: error: %s", path, (long long)el, msg);
-        else snprintf(err, errlen, "%s: %s", path, msg);
-        ok = false;
-    }
-    csv_rowbuf_free(&rb);
-    csv_close(ch);
-    free(col);
-    free(cells);
-    if (!ok) return false;
-    /* lay each group's events out together, in file order */
+    VmEvent *e = &es->ev[es->nev];
+    e->vals = arena_alloc(&es->arena, (st->nfields + 1) * sizeof *e->vals);
+    vm_parse_event(p, es->stream, cells, e);
+    es->gid[es->nev] = group_of(es, kp, kl);
+    es->groups[es->gid[es->nev]].n++;
+    es->nev++;
+}
+
+static void hash_finish(EventStore *es)
+{
     uint32_t pos = 0;
     for (uint32_t g = 0; g < es->ngroups; g++) { es->groups[g].start = pos; pos += es->groups[g].n; es->groups[g].n = 0; }
     VmEvent *sorted = malloc((es->nev + 1) * sizeof *sorted);
@@ -174,8 +223,665 @@ static bool load_stream(RunCtx *rc, EventStore *es, const char *path, char *err,
     free(es->gid);
     es->gid = NULL;
     es->ev = sorted;
+}
+
+/* ---- opening a stream's file -------------------------------------------------------------- */
+
+static bool is_jsonl_name(const char *s)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", s);
+    size_t n = strlen(buf);
+    if (n > 3 && strcmp(buf + n - 3, ".gz") == 0) buf[n -= 3] = 0;
+    else if (n > 4 && strcmp(buf + n - 4, ".zst") == 0) buf[n -= 4] = 0;
+    return (n > 6 && strcmp(buf + n - 6, ".jsonl") == 0) || (n > 7 && strcmp(buf + n - 7, ".ndjson") == 0);
+}
+
+static bool open_file(RunCtx *rc, EventStore *es, char *err, size_t errlen)
+{
+    const PStream *st = &rc->p->streams[es->stream];
+    char msg[1024];
+    InSrc *src = in_open(es->path, msg, sizeof msg);
+    if (!src) { snprintf(err, errlen, "%s: %s", es->path, msg); return false; }
+    /* small plain files are joined by hash; anything else is streamed */
+    int64_t total = in_total(src);
+    es->streaming = total < 0 || total > (int64_t)EV_HASH_LIMIT || strcmp(in_kind(src), "plain") != 0;
+    if (getenv("LEAD_EVENTS_JOIN")) {                 /* for tests of both ways */
+        if (strcmp(getenv("LEAD_EVENTS_JOIN"), "hash") == 0) es->streaming = false;
+        if (strcmp(getenv("LEAD_EVENTS_JOIN"), "stream") == 0) es->streaming = true;
+    }
+    es->col = calloc(st->nfields + 1, sizeof *es->col);
+    if (!es->col) { snprintf(err, errlen, "out of memory"); return false; }
+    es->jsonl = is_jsonl_name(es->path);
+    if (es->jsonl) {
+        es->lc = lines_open(src, 0, msg, sizeof msg);
+        if (!es->lc) { snprintf(err, errlen, "%s: %s", es->path, msg); return false; }
+        es->js.fields = st->fields;
+        es->js.nfields = st->nfields;
+        jsonl_row_init(&es->jr, &es->js);
+        return true;
+    }
+    CsvRow header;
+    es->ch = csv_open(src, rc->o->delim, 0, &header, msg, sizeof msg);
+    if (!es->ch) { snprintf(err, errlen, "%s: %s", es->path, msg); return false; }
+    es->delim = csv_delimiter(es->ch);
+    es->ncols = header.nfields;
+    char what[300];
+    snprintf(what, sizeof what, "'%s' event", st->name.p);
+    return run_bind(&header, st->fields, st->nfields, es->col, es->path, what, err, errlen);
+}
+
+/* ---- reading rows (both modes) ---------------------------------------------------------------- */
+
+typedef struct EvRow {
+    const char *raw; size_t rawlen;      /* the row's bytes with its line end */
+    int64_t line;
+    const char *key; uint32_t keylen;    /* trimmed */
+    VmCell *cells;                        /* hash mode only: all fields */
+} EvRow;
+
+/* Next row of the events file: 1, 0 at the end, -1 on error.  In hash mode
+ * (want_cells) every field is parsed; in stream mode only the key, with a
+ * fast path for rows without quotes. */
+static int next_row(RunCtx *rc, EventStore *es, EvRow *r, VmCell *cells, char *err, size_t errlen)
+{
+    const PStream *st = &rc->p->streams[es->stream];
+    char msg[512];
+    for (;;) {
+        if (!es->have_blk) {
+            if (es->eof) return 0;
+            int64_t el = 0;
+            int k = es->jsonl ? lines_next_block(es->lc, &es->blk, &el, msg, sizeof msg)
+                              : csv_next_block(es->ch, &es->blk, &el, msg, sizeof msg);
+            if (k < 0) {
+                if (el > 0) snprintf(err, errlen, "%s:%lld: error: %s", es->path, (long long)el, msg);
+                else snprintf(err, errlen, "%s: error: %s", es->path, msg);
+                return -1;
+            }
+            if (k == 0) { es->eof = true; return 0; }
+            es->have_blk = true;
+            if (es->jsonl) lines_cursor_init(&es->lcur, &es->blk);
+            else csv_cursor_init(&es->cur, &es->blk, es->delim);
+        }
+        if (es->jsonl) {
+            const char *s;
+            size_t n;
+            int64_t line;
+            const char *before = es->lcur.p;
+            if (!lines_next(&es->lcur, &s, &n, &line)) {
+                if (es->jsonl) lines_release_block(es->lc, &es->blk);
+                es->have_blk = false;
+                continue;
+            }
+            char why[300];
+            if (!jsonl_parse(&es->jr, &es->js, s, n, why, sizeof why)) {
+                snprintf(err, errlen, "%s:%lld: error: %s", es->path, (long long)line, why);
+                return -1;
+            }
+            /* the raw bytes: from the start of this line through its line end */
+            r->raw = s;
+            r->rawlen = (size_t)(es->lcur.p - s);
+            (void)before;
+            r->line = line;
+            const VmCell *kc = &es->jr.cells[st->key];
+            r->key = kc->p && !kc->invalid ? kc->p : "";
+            r->keylen = kc->p && !kc->invalid ? kc->len : 0;
+            trim_key(&r->key, &r->keylen);
+            if (cells) memcpy(cells, es->jr.cells, st->nfields * sizeof *cells);
+            return 1;
+        }
+        /* CSV: the fast path needs a row without quotes or lone CRs */
+        const char *p = es->cur.p, *end = es->cur.end;
+        while (p < end && (*p == '\n' || *p == '\r')) {      /* blank lines */
+            if (*p == '\r' && p + 1 < end && p[1] == '\n') p++;
+            p++;
+            es->cur.line++;
+        }
+        es->cur.p = p;
+        if (p >= end) {
+            csv_release_block(es->ch, &es->blk);
+            es->have_blk = false;
+            continue;
+        }
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *stop = nl ? nl : end;
+        if (!cells && !memchr(p, '"', (size_t)(stop - p)) &&
+            !memchr(p, '\r', (size_t)(stop - p - (stop > p && stop[-1] == '\r' ? 1 : 0)))) {
+            const char *rowend = stop > p && stop[-1] == '\r' ? stop - 1 : stop;
+            /* the key column; count delimiters for the field count */
+            uint32_t col = 0, want = (uint32_t)es->col[st->key];
+            const char *f = p, *kp = NULL;
+            uint32_t kl = 0;
+            for (;;) {
+                const char *d = memchr(f, es->delim, (size_t)(rowend - f));
+                const char *fe = d ? d : rowend;
+                if (col == want) { kp = f; kl = (uint32_t)(fe - f); }
+                col++;
+                if (!d) break;
+                f = d + 1;
+            }
+            if (col != es->ncols) {
+                snprintf(err, errlen, "%s:%lld: error: the row has %u field%s, the header has %u", es->path,
+                         (long long)es->cur.line, col, col == 1 ? "" : "s", es->ncols);
+                return -1;
+            }
+            r->raw = p;
+            r->rawlen = (size_t)((nl ? nl + 1 : end) - p);
+            r->line = es->cur.line;
+            r->key = kp ? kp : "";
+            r->keylen = kl;
+            trim_key(&r->key, &r->keylen);
+            es->cur.p = nl ? nl + 1 : end;
+            es->cur.line++;
+            return 1;
+        }
+        CsvRow row;
+        const char *start = es->cur.p;
+        if (csv_row(&es->cur, &es->rb, &row) != 1) {
+            csv_release_block(es->ch, &es->blk);
+            es->have_blk = false;
+            continue;
+        }
+        if (row.nfields != es->ncols) {
+            snprintf(err, errlen, "%s:%lld: error: the row has %u field%s, the header has %u", es->path,
+                     (long long)row.line, row.nfields, row.nfields == 1 ? "" : "s", es->ncols);
+            return -1;
+        }
+        r->raw = start;
+        r->rawlen = (size_t)(es->cur.p - start);
+        r->line = row.line;
+        const CsvField *kf = &row.fields[es->col[st->key]];
+        r->key = kf->p;
+        r->keylen = kf->len;
+        trim_key(&r->key, &r->keylen);
+        if (cells)
+            for (uint32_t fi = 0; fi < st->nfields; fi++) {
+                const CsvField *cf = &row.fields[es->col[fi]];
+                cells[fi] = (VmCell){ cf->p, cf->len, 0 };
+            }
+        return 1;
+    }
+}
+
+static bool load_hash(RunCtx *rc, EventStore *es, char *err, size_t errlen)
+{
+    const PStream *st = &rc->p->streams[es->stream];
+    VmCell *cells = calloc(st->nfields + 1, sizeof *cells);
+    if (!cells) { snprintf(err, errlen, "out of memory"); return false; }
+    EvRow r;
+    int k;
+    while ((k = next_row(rc, es, &r, cells, err, errlen)) == 1) {
+        if (r.keylen == 0) continue;              /* an empty key joins nothing */
+        hash_add_event(rc, es, cells, r.key, r.keylen);
+    }
+    free(cells);
+    if (k < 0) return false;
+    hash_finish(es);
     return true;
 }
+
+/* ---- stream mode: runs and the lookahead ------------------------------------------------------- */
+
+static void run_append(Run *run, const char *p, size_t n)
+{
+    if (run->len + n + 1 > run->cap) {
+        size_t cap = run->cap ? run->cap * 2 : 1024;
+        while (cap < run->len + n + 1) cap *= 2;
+        char *np = realloc(run->data, cap);
+        if (!np) { fputs("leadvm: out of memory\n", stderr); exit(2); }
+        run->data = np;
+        run->cap = cap;
+    }
+    memcpy(run->data + run->len, p, n);
+    run->len += n;
+    /* a last row without a line end gets one, so rows stay separable */
+    if (n && p[n - 1] != '\n' && p[n - 1] != '\r') run->data[run->len++] = '\n';
+}
+
+static void run_free(Run *r)
+{
+    free(r->key);
+    free(r->data);
+    memset(r, 0, sizeof *r);
+}
+
+/* Read the next whole run (consecutive rows with one key): 1, 0, -1. */
+static int read_run(RunCtx *rc, EventStore *es, Run *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (es->have_pending) {
+        *out = es->pending;
+        es->have_pending = false;
+    }
+    EvRow r;
+    int k;
+    for (;;) {
+        k = next_row(rc, es, &r, NULL, err, errlen);
+        if (k < 0) return -1;
+        if (k == 0) break;
+        if (r.keylen == 0) { shared_state.orphan_events++; continue; }   /* joins nothing */
+        if (out->key && (r.keylen != out->keylen || memcmp(r.key, out->key, r.keylen) != 0)) {
+            /* the first row of the next run */
+            Run *n = &es->pending;
+            memset(n, 0, sizeof *n);
+            n->key = malloc(r.keylen + 1);
+            if (!n->key) { fputs("leadvm: out of memory\n", stderr); exit(2); }
+            memcpy(n->key, r.key, r.keylen);
+            n->keylen = r.keylen;
+            n->line = r.line;
+            n->nrows = 1;
+            run_append(n, r.raw, r.rawlen);
+            es->have_pending = true;
+            break;
+        }
+        if (!out->key) {
+            out->key = malloc(r.keylen + 1);
+            if (!out->key) { fputs("leadvm: out of memory\n", stderr); exit(2); }
+            memcpy(out->key, r.key, r.keylen);
+            out->keylen = r.keylen;
+            out->line = r.line;
+        }
+        out->nrows++;
+        run_append(out, r.raw, r.rawlen);
+    }
+    if (!out->key) return 0;
+    out->hash = key_hash(out->key, out->keylen);
+    return 1;
+}
+
+static Run *q_at(EventStore *es, uint32_t i) { return &es->q[(es->qhead + i) % es->qcap]; }
+
+static void q_insert(EventStore *es, uint32_t slot)
+{
+    uint32_t h = (uint32_t)es->q[slot].hash & (es->qtcap - 1);
+    while (es->qtab[h].slot) h = (h + 1) & (es->qtcap - 1);
+    es->qtab[h].slot = slot + 1;
+    es->qtab[h].seq = es->q[slot].seq;
+    es->qtused++;
+}
+
+static void q_rehash(EventStore *es)
+{
+    uint32_t cap = 1024;
+    while (cap < es->qn * 4 + 4) cap *= 2;
+    if (cap != es->qtcap) {
+        free(es->qtab);
+        es->qtab = calloc(cap, sizeof *es->qtab);
+        if (!es->qtab) { fputs("leadvm: out of memory\n", stderr); exit(2); }
+        es->qtcap = cap;
+    } else
+        memset(es->qtab, 0, cap * sizeof *es->qtab);
+    es->qtused = 0;
+    for (uint32_t i = 0; i < es->qn; i++) q_insert(es, (es->qhead + i) % es->qcap);
+}
+
+static int q_push(RunCtx *rc, EventStore *es, char *err, size_t errlen)
+{
+    if (es->qn == es->qcap) {
+        uint32_t cap = es->qcap ? es->qcap * 2 : 64;
+        Run *nq = calloc(cap, sizeof *nq);
+        if (!nq) { fputs("leadvm: out of memory\n", stderr); exit(2); }
+        for (uint32_t i = 0; i < es->qn; i++) nq[i] = *q_at(es, i);
+        free(es->q);
+        es->q = nq;
+        es->qcap = cap;
+        es->qhead = 0;
+        q_rehash(es);
+    }
+    Run r;
+    int k = read_run(rc, es, &r, err, errlen);
+    if (k <= 0) return k;
+    r.seq = ++es->nextseq;
+    uint32_t slot = (es->qhead + es->qn) % es->qcap;
+    es->q[slot] = r;
+    es->qn++;
+    es->qbytes += r.len;
+    if (es->qtused * 2 + 2 > es->qtcap) q_rehash(es);
+    else q_insert(es, slot);
+    return 1;
+}
+
+/* Position (from the head) of the first queued run with this key, or -1. */
+static int64_t q_find(EventStore *es, const char *key, uint32_t keylen, uint64_t h)
+{
+    if (!es->qn || !es->qtcap) return -1;
+    int64_t best = -1;
+    uint32_t i = (uint32_t)h & (es->qtcap - 1);
+    for (; es->qtab[i].slot; i = (i + 1) & (es->qtcap - 1)) {
+        uint32_t slot = es->qtab[i].slot - 1;
+        Run *r = &es->q[slot];
+        if (!r->key || r->seq != es->qtab[i].seq) continue;        /* stale */
+        if (r->hash == h && r->keylen == keylen && memcmp(r->key, key, keylen) == 0) {
+            int64_t pos = ((int64_t)slot - es->qhead + es->qcap) % es->qcap;
+            if (pos < es->qn && (best < 0 || pos < best)) best = pos;
+        }
+    }
+    return best;
+}
+
+/* Take the head run off the queue (the caller owns it). */
+static Run q_pop(EventStore *es)
+{
+    Run r = es->q[es->qhead];
+    memset(&es->q[es->qhead], 0, sizeof r);
+    es->qhead = (es->qhead + 1) % es->qcap;
+    es->qn--;
+    es->qbytes -= r.len;
+    return r;
+}
+
+/* A run skipped as an orphan: counted, and checked against the records
+ * already passed (its key belonging to one means the file is out of order). */
+static bool drop_run(RunCtx *rc, EventStore *es, Run *r, char *err, size_t errlen)
+{
+    if (bloom_has(&shared_state.passed, r->hash)) {
+        snprintf(err, errlen, "%s:%lld: error: the events of key '%.*s' come after that key's record: the file is not in "
+                 "the record file's order (each key's events together, keys in the records' order); sort it that way, "
+                 "or pass a file of at most %u MB, which is joined in memory in any order",
+                 es->path, (long long)r->line, (int)(r->keylen > 60 ? 60 : r->keylen), r->key, EV_HASH_LIMIT >> 20);
+        return false;
+    }
+    bloom_add(&shared_state.dropped, r->hash);
+    shared_state.any_dropped = true;
+    shared_state.orphan_events += r->nrows;
+    (void)rc;
+    return true;
+}
+
+/* The events of the record with this key, as bytes appended to out. */
+static bool stream_lookup(RunCtx *rc, EventStore *es, const char *key, uint32_t keylen, Buf *out,
+                          int64_t *line, uint32_t *nrows, char *err, size_t errlen)
+{
+    *nrows = 0;
+    *line = 0;
+    if (keylen == 0) return true;
+    /* the same key as the previous record: the same events */
+    if (es->last_key && es->last_keylen == keylen && memcmp(es->last_key, key, keylen) == 0) {
+        if (es->last_nrows) { ubuf_add(out, es->last_data, es->last_len); *line = es->last_line; *nrows = es->last_nrows; }
+        return true;
+    }
+    uint64_t h = key_hash(key, keylen);
+    if (shared_state.any_dropped && bloom_has(&shared_state.dropped, h)) {
+        snprintf(err, errlen, "%s: error: the events of key '%.*s' came before the records they follow, so they were "
+                 "taken for events without a record: the file is not in the record file's order; sort it that way, "
+                 "or pass a file of at most %u MB, which is joined in memory in any order",
+                 es->path, (int)(keylen > 60 ? 60 : keylen), key, EV_HASH_LIMIT >> 20);
+        return false;
+    }
+    bloom_add(&shared_state.passed, h);
+    free(es->last_key);
+    es->last_key = malloc(keylen + 1);
+    if (!es->last_key) { fputs("leadvm: out of memory\n", stderr); exit(2); }
+    memcpy(es->last_key, key, keylen);
+    es->last_keylen = keylen;
+    free(es->last_data);
+    es->last_data = NULL;
+    es->last_len = 0;
+    es->last_nrows = 0;
+    /* look for the key: first in the queue, then reading ahead */
+    int64_t pos = q_find(es, key, keylen, h);
+    while (pos < 0 && es->qn < EV_LOOKAHEAD && es->qbytes < EV_LOOKAHEAD_MB) {
+        int k = q_push(rc, es, err, errlen);
+        if (k < 0) return false;
+        if (k == 0) break;
+        Run *last = q_at(es, es->qn - 1);
+        if (last->hash == h && last->keylen == keylen && memcmp(last->key, key, keylen) == 0) pos = es->qn - 1;
+    }
+    if (pos < 0) return true;                      /* no events for this record */
+    for (int64_t i = 0; i < pos; i++) {            /* the runs before it have no record */
+        Run r = q_pop(es);
+        bool ok = drop_run(rc, es, &r, err, errlen);
+        run_free(&r);
+        if (!ok) return false;
+    }
+    Run r = q_pop(es);
+    ubuf_add(out, r.data, r.len);
+    *line = r.line;
+    *nrows = r.nrows;
+    es->last_data = r.data;
+    es->last_len = r.len;
+    es->last_line = r.line;
+    es->last_nrows = r.nrows;
+    r.data = NULL;
+    run_free(&r);
+    return true;
+}
+
+/* ---- attaching events to a block of records (stream mode) ---------------------------------------- */
+
+typedef struct RecRange { uint32_t off, len, nrows; int64_t line; } RecRange;
+typedef struct BlockStream { Buf data; RecRange *rec; uint32_t nrec, cap; } BlockStream;
+typedef struct BlockEvents { BlockStream *s; } BlockEvents;
+
+static bool any_streaming(RunCtx *rc)
+{
+    for (uint32_t s = 0; s < rc->p->nstreams; s++)
+        if (rc->stores[s].present && rc->stores[s].streaming) return true;
+    return false;
+}
+
+bool run_events_prepare_block(RunCtx *rc, Block *bk, char *err, size_t errlen)
+{
+    const Prog *p = rc->p;
+    if (!rc->stores || !any_streaming(rc)) return true;
+    BlockEvents *be = calloc(1, sizeof *be);
+    if (!be) { snprintf(err, errlen, "out of memory"); return false; }
+    be->s = calloc(p->nstreams, sizeof *be->s);
+    if (!be->s) { snprintf(err, errlen, "out of memory"); return false; }
+    bk->events = be;
+    /* the records' keys, in the order the worker will meet them */
+    CsvRowBuf rb = { 0 };
+    bool ok = true;
+    const char *kp;
+    uint32_t kl;
+    CsvCursor cur;
+    LineCursor lcur;
+    JsonRow jr;
+    bool jsonl = rc->lines != NULL;
+    if (jsonl) { lines_cursor_init(&lcur, &bk->csv); jsonl_row_init(&jr, &rc->js); }
+    else csv_cursor_init(&cur, &bk->csv, rc->delim);
+    for (;;) {
+        kp = "";
+        kl = 0;
+        if (jsonl) {
+            const char *s;
+            size_t n;
+            int64_t line;
+            if (!lines_next(&lcur, &s, &n, &line)) break;
+            char why[300];
+            if (jsonl_parse(&jr, &rc->js, s, n, why, sizeof why)) {
+                const VmCell *c = &jr.cells[p->key];
+                if (c->p && !c->invalid) { kp = c->p; kl = c->len; }
+            }
+        } else {
+            CsvRow row;
+            if (csv_row(&cur, &rb, &row) != 1) break;
+            if (row.nfields == rc->ncols) {
+                const CsvField *f = &row.fields[rc->col_of_field[p->key]];
+                kp = f->p;
+                kl = f->len;
+            }
+        }
+        trim_key(&kp, &kl);
+        for (uint32_t s = 0; s < p->nstreams && ok; s++) {
+            EventStore *es = &rc->stores[s];
+            BlockStream *bs = &be->s[s];
+            if (bs->nrec == bs->cap) {
+                bs->cap = bs->cap ? bs->cap * 2 : 1024;
+                bs->rec = realloc(bs->rec, bs->cap * sizeof *bs->rec);
+                if (!bs->rec) { fputs("leadvm: out of memory\n", stderr); exit(2); }
+            }
+            RecRange *rr = &bs->rec[bs->nrec++];
+            memset(rr, 0, sizeof *rr);
+            if (!es->present || !es->streaming) continue;
+            rr->off = (uint32_t)bs->data.len;
+            ok = stream_lookup(rc, es, kp, kl, &bs->data, &rr->line, &rr->nrows, err, errlen);
+            rr->len = (uint32_t)(bs->data.len - rr->off);
+        }
+        if (!ok) break;
+    }
+    csv_rowbuf_free(&rb);
+    if (jsonl) jsonl_row_free(&jr);
+    return ok;
+}
+
+void run_events_release_block(RunCtx *rc, Block *bk)
+{
+    BlockEvents *be = bk->events;
+    if (!be) return;
+    for (uint32_t s = 0; s < rc->p->nstreams; s++) {
+        ubuf_free(&be->s[s].data);
+        free(be->s[s].rec);
+    }
+    free(be->s);
+    free(be);
+    bk->events = NULL;
+}
+
+/* ---- per record ------------------------------------------------------------------------------------ */
+
+/* A worker's event buffers for one stream (stream mode). */
+typedef struct WorkerStream {
+    VmEvent *ev; uint32_t cap;
+    VmValue *vals; size_t capvals;
+    Buf text;                 /* unescaped values, copied */
+    CsvRowBuf rb;
+    JsonRow jr;
+    bool jr_init;
+} WorkerStream;
+
+static WorkerStream *worker_streams(RunCtx *rc, Worker *wk)
+{
+    if (!wk->evstate) {
+        wk->evstate = calloc(rc->p->nstreams + 1, sizeof(WorkerStream));
+        if (!wk->evstate) { fputs("leadvm: out of memory\n", stderr); exit(2); }
+    }
+    return wk->evstate;
+}
+
+void run_events_worker_free(RunCtx *rc, Worker *wk)
+{
+    WorkerStream *ws = wk->evstate;
+    if (!ws) return;
+    for (uint32_t s = 0; s < rc->p->nstreams; s++) {
+        free(ws[s].ev);
+        free(ws[s].vals);
+        ubuf_free(&ws[s].text);
+        csv_rowbuf_free(&ws[s].rb);
+        if (ws[s].jr_init) jsonl_row_free(&ws[s].jr);
+    }
+    free(ws);
+    wk->evstate = NULL;
+}
+
+/* Parse a record's run of event rows into events. */
+static bool parse_run(RunCtx *rc, Worker *wk, uint32_t s, const char *data, const RecRange *rr, VmEvents *out)
+{
+    const Prog *p = rc->p;
+    EventStore *es = &rc->stores[s];
+    const PStream *st = &p->streams[s];
+    WorkerStream *ws = &worker_streams(rc, wk)[s];
+    if (ws->cap < rr->nrows) {
+        ws->cap = rr->nrows + 16;
+        free(ws->ev);
+        ws->ev = malloc(ws->cap * sizeof *ws->ev);
+        if (!ws->ev) { fputs("leadvm: out of memory\n", stderr); exit(2); }
+    }
+    size_t need = (size_t)rr->nrows * st->nfields;
+    if (ws->capvals < need) {
+        ws->capvals = need + 64;
+        free(ws->vals);
+        ws->vals = malloc(ws->capvals * sizeof *ws->vals);
+        if (!ws->vals) { fputs("leadvm: out of memory\n", stderr); exit(2); }
+    }
+    VmCell cells[256];
+    VmCell *cp = st->nfields <= 256 ? cells : malloc(st->nfields * sizeof *cp);
+    uint32_t n = 0;
+    CsvBlock b = { data + rr->off, rr->len, rr->line, 0, NULL };
+    /* Unescaped or decoded texts are copied to ws->text.  They are never
+     * longer than the run's raw bytes, so reserving that much up front
+     * keeps every pointer into it stable while the record is evaluated. */
+    ubuf_clear(&ws->text);
+    ubuf_reserve(&ws->text, rr->len + 16);
+    if (es->jsonl) {
+        if (!ws->jr_init) { jsonl_row_init(&ws->jr, &es->js); ws->jr_init = true; }
+        LineCursor lc;
+        lines_cursor_init(&lc, &b);
+        const char *line;
+        size_t len;
+        int64_t ln;
+        char why[300];
+        while (n < rr->nrows && lines_next(&lc, &line, &len, &ln)) {
+            if (!jsonl_parse(&ws->jr, &es->js, line, len, why, sizeof why)) continue;
+            VmEvent *e = &ws->ev[n];
+            e->vals = ws->vals + (size_t)n * st->nfields;
+            for (uint32_t f = 0; f < st->nfields; f++) {
+                cp[f] = ws->jr.cells[f];
+                if (cp[f].p && st->fields[f].type.kind == PT_TEXT) {
+                    /* copy: the parsed object goes with the next line */
+                    char *t = ws->text.p + ws->text.len;
+                    ubuf_add(&ws->text, cp[f].p, cp[f].len);
+                    cp[f].p = t;
+                }
+            }
+            vm_parse_event(p, s, cp, e);
+            n++;
+        }
+    } else {
+        CsvCursor cur;
+        CsvRow row;
+        csv_cursor_init(&cur, &b, es->delim);
+        while (n < rr->nrows && csv_row(&cur, &ws->rb, &row) == 1) {
+            VmEvent *e = &ws->ev[n];
+            e->vals = ws->vals + (size_t)n * st->nfields;
+            for (uint32_t f = 0; f < st->nfields; f++) {
+                const CsvField *cf = &row.fields[es->col[f]];
+                cp[f] = (VmCell){ cf->p, cf->len, 0 };
+                bool inrun = cf->p >= data + rr->off && cf->p <= data + rr->off + rr->len;
+                if (!inrun && st->fields[f].type.kind == PT_TEXT) {
+                    char *t = ws->text.p + ws->text.len;
+                    ubuf_add(&ws->text, cf->p, cf->len);
+                    cp[f].p = t;
+                }
+            }
+            vm_parse_event(p, s, cp, e);
+            n++;
+        }
+    }
+    if (cp != cells) free(cp);
+    out->ev = ws->ev;
+    out->n = n;
+    return true;
+}
+
+const VmEvents *run_events_for(RunCtx *rc, Worker *wk, uint64_t index, const char *key, uint32_t keylen)
+{
+    const Prog *p = rc->p;
+    if (p->nstreams == 0) return NULL;
+    trim_key(&key, &keylen);
+    BlockEvents *be = wk->cur ? wk->cur->events : NULL;
+    for (uint32_t s = 0; s < p->nstreams; s++) {
+        EventStore *es = &rc->stores[s];
+        wk->evs[s].ev = NULL;
+        wk->evs[s].n = 0;
+        if (!es->present) continue;
+        if (es->streaming) {
+            if (!be || index >= be->s[s].nrec) continue;
+            const RecRange *rr = &be->s[s].rec[index];
+            if (rr->nrows) parse_run(rc, wk, s, be->s[s].data.p, rr, &wk->evs[s]);
+            continue;
+        }
+        if (keylen == 0) continue;
+        const Group *g = find_group(es, key, keylen);
+        if (!g) continue;
+        ((Group *)g)->matched = 1;
+        wk->evs[s].ev = es->ev + g->start;
+        wk->evs[s].n = g->n;
+    }
+    return wk->evs;
+}
+
+/* ---- opening, the end, closing -------------------------------------------------------------------- */
 
 bool run_events_open(RunCtx *rc, char *err, size_t errlen)
 {
@@ -183,6 +889,7 @@ bool run_events_open(RunCtx *rc, char *err, size_t errlen)
     const RunOpts *o = rc->o;
     rc->stores = calloc(p->nstreams + 1, sizeof *rc->stores);
     if (!rc->stores) { snprintf(err, errlen, "out of memory"); return false; }
+    memset(&shared_state, 0, sizeof shared_state);
     for (uint32_t s = 0; s < p->nstreams; s++) rc->stores[s].stream = s;
     for (uint32_t i = 0; i < o->nevents; i++) {
         int32_t s = -1;
@@ -204,50 +911,60 @@ bool run_events_open(RunCtx *rc, char *err, size_t errlen)
             return false;
         }
         rc->stores[s].present = true;
-        if (!load_stream(rc, &rc->stores[s], o->events[i].path, err, errlen)) return false;
+        rc->stores[s].path = o->events[i].path;
     }
-    for (uint32_t s = 0; s < p->nstreams; s++)
-        if (!rc->stores[s].present)
-            fprintf(stderr, "%s: warning: no --events file for stream '%s': every record sees no '%s' events\n",
-                    o->prog_name, p->streams[s].name.p, p->streams[s].name.p);
-    return true;
-}
-
-bool run_events_prepare_block(RunCtx *rc, Block *bk, char *err, size_t errlen)
-{
-    (void)rc; (void)bk; (void)err; (void)errlen;
-    return true;
-}
-
-void run_events_release_block(RunCtx *rc, Block *bk)
-{
-    (void)rc; (void)bk;
-}
-
-const VmEvents *run_events_for(RunCtx *rc, Worker *wk, const char *key, uint32_t keylen)
-{
-    const Prog *p = rc->p;
-    if (p->nstreams == 0) return NULL;
-    trim_key(&key, &keylen);
+    bool need_bloom = false;
     for (uint32_t s = 0; s < p->nstreams; s++) {
         EventStore *es = &rc->stores[s];
-        wk->evs[s].ev = NULL;
-        wk->evs[s].n = 0;
-        if (keylen == 0 || !es->present) continue;
-        const Group *g = find_group(es, key, keylen);
-        if (!g) continue;
-        ((Group *)g)->matched = 1;
-        wk->evs[s].ev = es->ev + g->start;
-        wk->evs[s].n = g->n;
+        if (!es->present) {
+            fprintf(stderr, "%s: warning: no --events file for stream '%s': every record sees no '%s' events\n",
+                    o->prog_name, p->streams[s].name.p, p->streams[s].name.p);
+            continue;
+        }
+        if (!open_file(rc, es, err, errlen)) return false;
+        if (!es->streaming) {
+            if (!load_hash(rc, es, err, errlen)) return false;
+        } else
+            need_bloom = true;
     }
-    return wk->evs;
+    if (need_bloom) {
+        shared_state.passed.nbits = BLOOM_BITS;
+        shared_state.passed.bits = calloc(BLOOM_BITS / 64, sizeof(uint64_t));
+        shared_state.dropped.nbits = 1u << 23;
+        shared_state.dropped.bits = calloc((1u << 23) / 64, sizeof(uint64_t));
+        if (!shared_state.passed.bits || !shared_state.dropped.bits) { snprintf(err, errlen, "out of memory"); return false; }
+    }
+    return true;
+}
+
+/* After the last record: what is left of a streamed file has no record;
+ * check it and count it. */
+bool run_events_finish(RunCtx *rc, char *err, size_t errlen)
+{
+    for (uint32_t s = 0; s < rc->p->nstreams; s++) {
+        EventStore *es = &rc->stores[s];
+        if (!es->present || !es->streaming) continue;
+        for (;;) {
+            while (es->qn) {
+                Run r = q_pop(es);
+                bool ok = drop_run(rc, es, &r, err, errlen);
+                run_free(&r);
+                if (!ok) return false;
+            }
+            int k = q_push(rc, es, err, errlen);
+            if (k < 0) return false;
+            if (k == 0) break;
+        }
+    }
+    return true;
 }
 
 uint64_t run_events_orphans(RunCtx *rc)
 {
-    uint64_t n = 0;
+    uint64_t n = shared_state.orphan_events;
     for (uint32_t s = 0; s < rc->p->nstreams; s++) {
         EventStore *es = &rc->stores[s];
+        if (es->streaming) continue;
         for (uint32_t g = 0; g < es->ngroups; g++)
             if (!es->groups[g].matched) n += es->groups[g].n;
     }
@@ -259,9 +976,26 @@ void run_events_close(RunCtx *rc)
     if (!rc->stores) return;
     for (uint32_t s = 0; s < rc->p->nstreams; s++) {
         EventStore *es = &rc->stores[s];
-        free(es->ev); free(es->gid); free(es->groups); free(es->htab);
+        free(es->ev); free(es->gid); free(es->groups); free(es->htab); free(es->col);
         arena_free(&es->arena);
+        if (es->have_blk) {
+            if (es->jsonl) lines_release_block(es->lc, &es->blk);
+            else csv_release_block(es->ch, &es->blk);
+        }
+        if (es->ch) csv_close(es->ch);
+        if (es->lc) lines_close(es->lc);
+        csv_rowbuf_free(&es->rb);
+        if (es->jsonl) jsonl_row_free(&es->jr);
+        for (uint32_t i = 0; i < es->qn; i++) run_free(q_at(es, i));
+        free(es->q);
+        free(es->qtab);
+        if (es->have_pending) run_free(&es->pending);
+        free(es->last_key);
+        free(es->last_data);
     }
     free(rc->stores);
     rc->stores = NULL;
+    free(shared_state.passed.bits);
+    free(shared_state.dropped.bits);
+    memset(&shared_state, 0, sizeof shared_state);
 }

@@ -50,6 +50,8 @@ typedef struct Worker {
     CsvRowBuf rb;
     Buf tmp;
     Block *cur;
+    uint64_t row_index;        /* rows of the current block met so far */
+    void *evstate;             /* run_events.c's per-worker buffers */
     JsonRow jr;
     VmCtx *only_vm;
     VmCell *only_cells;
@@ -100,7 +102,12 @@ void run_push_score(BlockStats *st, double x);
 bool run_events_open(RunCtx *rc, char *err, size_t errlen);
 bool run_events_prepare_block(RunCtx *rc, Block *bk, char *err, size_t errlen);
 void run_events_release_block(RunCtx *rc, Block *bk);
-const VmEvents *run_events_for(RunCtx *rc, Worker *wk, const char *key, uint32_t keylen);
+/* The events of the current block's row `index` (0-based, counting every
+ * row, malformed ones too), whose key cell is key. */
+const VmEvents *run_events_for(RunCtx *rc, Worker *wk, uint64_t index, const char *key, uint32_t keylen);
+/* After the last record: drain and check what is left of streamed files. */
+bool run_events_finish(RunCtx *rc, char *err, size_t errlen);
+void run_events_worker_free(RunCtx *rc, Worker *wk);
 uint64_t run_events_orphans(RunCtx *rc);
 void run_events_close(RunCtx *rc);
 
