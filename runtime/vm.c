@@ -230,252 +230,287 @@ static bool in_text_set(VmCtx *vm, const PSet *s, const VmValue *v)
     return pset_has_key(s, vm->k2.p ? vm->k2.p : "", (uint32_t)vm->k2.len);
 }
 
-static VmValue boolv(bool b) { return vm_int(b); }
-
-static VmValue numv(double x)
-{
-    if (!isfinite(x)) return vm_missing();
-    return vm_num(x);
-}
-
 /* ---- the interpreter ------------------------------------------------------------------ */
 
-#define B(i) (R[pc[i]])
-#define MISS2(a, b) ((a).miss | (b).miss)
+/* Operands: A, B, C are the instruction's first three words after the
+ * opcode.  Results are written field by field: a missing result still
+ * gets a payload (never read), which keeps the common paths branch-free
+ * and the values out of stack temporaries. */
+#define A_ (pc[1])
+#define B_ (pc[2])
+#define C_ (pc[3])
+#define RA (&R[A_])
+#define RB (&R[B_])
+#define RC (&R[C_])
+
+static inline void set_bool(VmValue *d, uint8_t miss, int64_t v) { d->u.i = v; d->meta = VM_META(0, miss); }
+static inline void set_num(VmValue *d, uint8_t miss, double x)
+{
+    /* arithmetic that is not finite is missing (appendix A "Numbers") */
+    d->u.n = x;
+    d->meta = VM_META(0, miss | !isfinite(x));
+}
+
+#if defined(__GNUC__) && !defined(LEAD_NO_COMPUTED_GOTO)
+#define LEAD_COMPUTED_GOTO 1
+#endif
+
+#ifdef LEAD_COMPUTED_GOTO
+#define CASE(name) L_##name:
+#define NEXT(n) do { pc += (n); goto *labels[pc[0]]; } while (0)
+#else
+#define CASE(name) case OP_##name:
+#define NEXT(n) do { pc += (n); goto dispatch; } while (0)
+#endif
 
 VmValue vm_run(VmCtx *vm, const PFunc *f, VmValue *R)
 {
     const Prog *p = vm->p;
     const uint32_t *pc = f->code;
     VmValue *top = R + f->nregs;          /* callees' frames start here */
-    for (uint32_t i = f->nparams; i < f->nregs; i++) R[i].miss = 1;
+    for (uint32_t i = f->nparams; i < f->nregs; i++) R[i].meta = VM_META(0, 1);
     if (vm->cov) vm->cov[f - p->funcs] = 1;
 
-    for (;;) {
-        switch ((Opcode)pc[0]) {
-        case OP_LOADK: B(1) = vm_num(p->nums[pc[2]]); pc += 3; break;
-        case OP_LOADI: B(1) = vm_int(p->ints[pc[2]]); pc += 3; break;
-        case OP_LOADS: B(1) = vm_text(p->texts[pc[2]].p, p->texts[pc[2]].len); pc += 3; break;
-        case OP_LOADNIL: B(1) = vm_missing(); pc += 2; break;
-        case OP_MOVE: B(1) = B(2); pc += 3; break;
-        case OP_FIELD: {
-            uint32_t fi = pc[2];
-            if (vm->fgen[fi] != vm->gen) parse_field(vm, fi);
-            B(1) = vm->fvals[fi];
-            pc += 3;
-            break;
-        }
-        case OP_EVFIELD: B(1) = vm->cur_ev->vals[pc[2]]; pc += 3; break;
-        case OP_NOT: {
-            VmValue a = B(2);
-            B(1) = a.miss ? vm_missing() : boolv(!a.u.i);
-            pc += 3;
-            break;
-        }
-        case OP_AND: {
-            VmValue a = B(2), b = B(3);
-            if ((!a.miss && !a.u.i) || (!b.miss && !b.u.i)) B(1) = boolv(false);
-            else if (a.miss || b.miss) B(1) = vm_missing();
-            else B(1) = boolv(true);
-            pc += 4;
-            break;
-        }
-        case OP_OR: {
-            VmValue a = B(2), b = B(3);
-            if ((!a.miss && a.u.i) || (!b.miss && b.u.i)) B(1) = boolv(true);
-            else if (a.miss || b.miss) B(1) = vm_missing();
-            else B(1) = boolv(false);
-            pc += 4;
-            break;
-        }
-        case OP_TRUTH: B(1) = boolv(!B(2).miss && B(2).u.i); pc += 3; break;
-        case OP_ISMISS: B(1) = boolv(B(2).miss); pc += 3; break;
-        case OP_ISPRES: B(1) = boolv(!B(2).miss); pc += 3; break;
-        case OP_JMP: pc += 2 + pc[1]; break;
-        case OP_JFALSE: pc += 3 + ((!B(1).miss && !B(1).u.i) ? pc[2] : 0); break;
-        case OP_JTRUE: pc += 3 + ((!B(1).miss && B(1).u.i) ? pc[2] : 0); break;
-        case OP_JNTRUE: pc += 3 + ((!B(1).miss && B(1).u.i) ? 0 : pc[2]); break;
-        case OP_JMISS: pc += 3 + (B(1).miss ? pc[2] : 0); break;
-        case OP_ADD: B(1) = MISS2(B(2), B(3)) ? vm_missing() : numv(B(2).u.n + B(3).u.n); pc += 4; break;
-        case OP_SUB: B(1) = MISS2(B(2), B(3)) ? vm_missing() : numv(B(2).u.n - B(3).u.n); pc += 4; break;
-        case OP_MUL: B(1) = MISS2(B(2), B(3)) ? vm_missing() : numv(B(2).u.n * B(3).u.n); pc += 4; break;
-        case OP_DIV:
-            B(1) = MISS2(B(2), B(3)) || B(3).u.n == 0 ? vm_missing() : numv(B(2).u.n / B(3).u.n);
-            pc += 4;
-            break;
-        case OP_NEG: B(1) = B(2).miss ? vm_missing() : vm_num(-B(2).u.n); pc += 3; break;
-        case OP_EQN: B(1) = MISS2(B(2), B(3)) ? vm_missing() : boolv(B(2).u.n == B(3).u.n); pc += 4; break;
-        case OP_NEN: B(1) = MISS2(B(2), B(3)) ? vm_missing() : boolv(B(2).u.n != B(3).u.n); pc += 4; break;
-        case OP_LTN: B(1) = MISS2(B(2), B(3)) ? vm_missing() : boolv(B(2).u.n < B(3).u.n); pc += 4; break;
-        case OP_LEN: B(1) = MISS2(B(2), B(3)) ? vm_missing() : boolv(B(2).u.n <= B(3).u.n); pc += 4; break;
-        case OP_EQI: B(1) = MISS2(B(2), B(3)) ? vm_missing() : boolv(B(2).u.i == B(3).u.i); pc += 4; break;
-        case OP_NEI: B(1) = MISS2(B(2), B(3)) ? vm_missing() : boolv(B(2).u.i != B(3).u.i); pc += 4; break;
-        case OP_LTI: B(1) = MISS2(B(2), B(3)) ? vm_missing() : boolv(B(2).u.i < B(3).u.i); pc += 4; break;
-        case OP_LEI: B(1) = MISS2(B(2), B(3)) ? vm_missing() : boolv(B(2).u.i <= B(3).u.i); pc += 4; break;
-        case OP_EQT: B(1) = MISS2(B(2), B(3)) ? vm_missing() : boolv(text_eq(vm, &B(2), &B(3))); pc += 4; break;
-        case OP_NET: B(1) = MISS2(B(2), B(3)) ? vm_missing() : boolv(!text_eq(vm, &B(2), &B(3))); pc += 4; break;
-        case OP_EQTK: {
-            const PText *k = &p->texts[pc[3]];
-            B(1) = B(2).miss ? vm_missing() : boolv(ut_key_eq(B(2).u.s, B(2).len, k->key, k->keylen));
-            pc += 4;
-            break;
-        }
-        case OP_NETK: {
-            const PText *k = &p->texts[pc[3]];
-            B(1) = B(2).miss ? vm_missing() : boolv(!ut_key_eq(B(2).u.s, B(2).len, k->key, k->keylen));
-            pc += 4;
-            break;
-        }
-        case OP_CONTAINS: case OP_STARTS: case OP_ENDS: {
-            if (MISS2(B(2), B(3))) { B(1) = vm_missing(); pc += 4; break; }
-            uint32_t pl;
-            const char *pat = fold_pattern(vm, &B(3), &pl);
-            bool r = pc[0] == OP_CONTAINS ? ut_contains(B(2).u.s, B(2).len, pat, pl) :
-                     pc[0] == OP_STARTS ? ut_starts_with(B(2).u.s, B(2).len, pat, pl) :
-                                          ut_ends_with(B(2).u.s, B(2).len, pat, pl);
-            B(1) = boolv(r);
-            pc += 4;
-            break;
-        }
-        case OP_CONTAINSK: case OP_STARTSK: case OP_ENDSK: {
-            if (B(2).miss) { B(1) = vm_missing(); pc += 4; break; }
-            const PText *k = &p->texts[pc[3]];
-            bool r = pc[0] == OP_CONTAINSK ? ut_contains(B(2).u.s, B(2).len, k->p, k->len) :
-                     pc[0] == OP_STARTSK ? ut_starts_with(B(2).u.s, B(2).len, k->p, k->len) :
-                                           ut_ends_with(B(2).u.s, B(2).len, k->p, k->len);
-            B(1) = boolv(r);
-            pc += 4;
-            break;
-        }
-        case OP_MATCH: {
-            if (B(2).miss) { B(1) = vm_missing(); pc += 4; break; }
-            int r = rx_match(p->rx[pc[3]], vm->rx, B(2).u.s, B(2).len);
-            B(1) = r < 0 ? vm_missing() : boolv(r);
-            pc += 4;
-            break;
-        }
-        case OP_INSET: {
-            const PSet *s = &p->sets[pc[3]];
-            VmValue x = B(2);
-            if (x.miss) B(1) = vm_missing();
-            else if (s->kind == PS_TEXT) B(1) = boolv(in_text_set(vm, s, &x));
-            else if (s->kind == PS_NUMBER) B(1) = boolv(pset_has_num(s, x.u.n));
-            else B(1) = boolv(pset_has_int(s, x.u.i));
-            pc += 4;
-            break;
-        }
-        case OP_WITHIN: {
-            VmValue x = B(2);
-            if (x.miss) { B(1) = vm_missing(); pc += 4; break; }
-            int64_t t = f->rtypes[pc[2]].kind == PT_DATE ? x.u.i * US_PER_DAY : x.u.i;
-            int64_t len = p->ints[pc[3]];
-            B(1) = boolv(t < vm->asof_us && t >= vm->asof_us - len);
-            pc += 4;
-            break;
-        }
-        case OP_D2T: B(1) = B(2).miss ? vm_missing() : vm_int(B(2).u.i * US_PER_DAY); pc += 3; break;
-        case OP_T2LEVEL: {
-            VmValue x = B(2);
-            VmValue out = vm_missing();
-            if (!x.miss) {
-                const PLabels *lv = &p->levels[pc[3]];
-                for (uint32_t i = 0; i < lv->n; i++)
-                    if (ut_key_eq(x.u.s, x.len, lv->labels[i].key, lv->labels[i].keylen)) { out = vm_int(i); break; }
-            }
-            B(1) = out;
-            pc += 4;
-            break;
-        }
-        case OP_LEVEL2T: {
-            VmValue x = B(2);
-            if (x.miss) B(1) = vm_missing();
-            else { const PText *t = &p->levels[pc[3]].labels[x.u.i]; B(1) = vm_text(t->p, t->len); }
-            pc += 4;
-            break;
-        }
-        case OP_CLASS2T: {
-            VmValue x = B(2);
-            if (x.miss) B(1) = vm_missing();
-            else { const PText *t = &p->classes[pc[3]].labels[x.u.i]; B(1) = vm_text(t->p, t->len); }
-            pc += 4;
-            break;
-        }
-        case OP_CALL: {
-            const PFunc *g = &p->funcs[pc[2]];
-            uint32_t n = pc[3];
-            VmValue out;
-            if (g->memo >= 0) {
-                if (vm->mgen[g->memo] == vm->gen) out = vm->memo[g->memo];
-                else {
-                    out = vm_run(vm, g, top);
-                    vm->memo[g->memo] = out;
-                    vm->mgen[g->memo] = vm->gen;
-                }
-            } else {
-                for (uint32_t i = 0; i < n; i++) top[i] = R[pc[4 + i]];
-                out = vm_run(vm, g, top);
-            }
-            B(1) = out;
-            pc += 4 + n;
-            break;
-        }
-        case OP_BUILTIN: {
-            const Builtin *b = &lead_builtins[pc[2]];
-            uint32_t n = pc[3];
-            bool any_miss = false;
-            for (uint32_t i = 0; i < n; i++) {
-                top[i] = R[pc[4 + i]];
-                any_miss |= top[i].miss;
-            }
-            VmValue out;
-            if (any_miss && !b->any_missing_ok) out = vm_missing();
-            else b->fn(vm, &out, top, n);
-            B(1) = out;
-            pc += 4 + n;
-            break;
-        }
-        case OP_EXTERN: {
-            uint32_t n = pc[3];
-            for (uint32_t i = 0; i < n; i++) top[i] = R[pc[4 + i]];
-            B(1) = vm_ffi_call(vm, pc[2], top, n);
-            pc += 4 + n;
-            break;
-        }
-        case OP_AGG: {
-            /* the arguments are the where body's parameters: its frame is top */
-            uint32_t n = pc[3];
-            for (uint32_t i = 0; i < n; i++) top[i] = R[pc[4 + i]];
-            B(1) = vm_aggregate(vm, &p->aggs[pc[2]], top, n, top);
-            pc += 4 + n;
-            break;
-        }
-        case OP_ACC: {
-            VmValue v = B(2);
-            if (!v.miss && isfinite(v.u.n)) {
-                B(1).u.n += v.u.n;
-                if (v.u.n != 0) {
-                    vm->spoints[pc[3]] = v.u.n;
-                    vm->sfired[pc[3]] = 1;
-                }
-            }
-            pc += 4;
-            break;
-        }
-        case OP_CLAMP: {
-            if (!B(1).miss) {
-                double lo = p->nums[pc[2]], hi = p->nums[pc[3]];
-                if (B(1).u.n < lo) B(1).u.n = lo;
-                if (B(1).u.n > hi) B(1).u.n = hi;
-            }
-            pc += 4;
-            break;
-        }
-        case OP_FINITE: if (!B(1).miss && !isfinite(B(1).u.n)) B(1) = vm_missing(); pc += 2; break;
-        case OP_HIT: vm->chit[pc[1]] = 1; pc += 2; break;
-        case OP_RET: return B(1);
-        case OP__COUNT: default:
-            /* unreachable in a verified program */
-            return vm_missing();
-        }
+#ifdef LEAD_COMPUTED_GOTO
+    static const void *const labels[OP__COUNT + 1] = {
+#define LEAD_OP_LABEL(name, ops, meaning) &&L_##name,
+        LEAD_OPCODES(LEAD_OP_LABEL)
+#undef LEAD_OP_LABEL
+        &&L__COUNT
+    };
+    goto *labels[pc[0]];
+#else
+dispatch:
+    switch ((Opcode)pc[0]) {
+#endif
+
+    CASE(LOADK) { VmValue *d = RA; d->u.n = p->nums[B_]; d->meta = 0; NEXT(3); }
+    CASE(LOADI) { VmValue *d = RA; d->u.i = p->ints[B_]; d->meta = 0; NEXT(3); }
+    CASE(LOADS) { VmValue *d = RA; d->u.s = p->texts[B_].p; d->meta = VM_META(p->texts[B_].len, 0); NEXT(3); }
+    CASE(LOADNIL) { RA->meta = VM_META(0, 1); NEXT(2); }
+    CASE(MOVE) { vm_copy(RA, RB); NEXT(3); }
+    CASE(FIELD) {
+        uint32_t fi = B_;
+        if (vm->fgen[fi] != vm->gen) parse_field(vm, fi);
+        vm_copy(RA, &vm->fvals[fi]);
+        NEXT(3);
     }
+    CASE(EVFIELD) { vm_copy(RA, &vm->cur_ev->vals[B_]); NEXT(3); }
+    CASE(NOT) { const VmValue *a = RB; set_bool(RA, a->miss, !a->u.i); NEXT(3); }
+    CASE(AND) {
+        const VmValue *a = RB, *b = RC;
+        bool af = !a->miss && !a->u.i, bf = !b->miss && !b->u.i;
+        uint8_t miss = !(af | bf) && (a->miss | b->miss);
+        set_bool(RA, miss, !(af | bf));
+        NEXT(4);
+    }
+    CASE(OR) {
+        const VmValue *a = RB, *b = RC;
+        bool at = !a->miss && a->u.i, bt = !b->miss && b->u.i;
+        uint8_t miss = !(at | bt) && (a->miss | b->miss);
+        set_bool(RA, miss, at | bt);
+        NEXT(4);
+    }
+    CASE(TRUTH) { const VmValue *a = RB; set_bool(RA, 0, !a->miss && a->u.i); NEXT(3); }
+    CASE(ISMISS) { set_bool(RA, 0, RB->miss); NEXT(3); }
+    CASE(ISPRES) { set_bool(RA, 0, !RB->miss); NEXT(3); }
+    CASE(JMP) { NEXT(2 + A_); }
+    CASE(JFALSE) { const VmValue *a = RA; NEXT(3 + ((!a->miss && !a->u.i) ? B_ : 0)); }
+    CASE(JTRUE) { const VmValue *a = RA; NEXT(3 + ((!a->miss && a->u.i) ? B_ : 0)); }
+    CASE(JNTRUE) { const VmValue *a = RA; NEXT(3 + ((!a->miss && a->u.i) ? 0 : B_)); }
+    CASE(JMISS) { NEXT(3 + (RA->miss ? B_ : 0)); }
+    CASE(ADD) { const VmValue *a = RB, *b = RC; set_num(RA, a->miss | b->miss, a->u.n + b->u.n); NEXT(4); }
+    CASE(SUB) { const VmValue *a = RB, *b = RC; set_num(RA, a->miss | b->miss, a->u.n - b->u.n); NEXT(4); }
+    CASE(MUL) { const VmValue *a = RB, *b = RC; set_num(RA, a->miss | b->miss, a->u.n * b->u.n); NEXT(4); }
+    CASE(DIV) {
+        const VmValue *a = RB, *b = RC;
+        uint8_t miss = a->miss | b->miss | (b->u.n == 0);
+        set_num(RA, miss, miss ? 0 : a->u.n / b->u.n);
+        NEXT(4);
+    }
+    CASE(NEG) { const VmValue *a = RB; set_num(RA, a->miss, -a->u.n); NEXT(3); }
+    CASE(EQN) { const VmValue *a = RB, *b = RC; set_bool(RA, a->miss | b->miss, a->u.n == b->u.n); NEXT(4); }
+    CASE(NEN) { const VmValue *a = RB, *b = RC; set_bool(RA, a->miss | b->miss, a->u.n != b->u.n); NEXT(4); }
+    CASE(LTN) { const VmValue *a = RB, *b = RC; set_bool(RA, a->miss | b->miss, a->u.n < b->u.n); NEXT(4); }
+    CASE(LEN) { const VmValue *a = RB, *b = RC; set_bool(RA, a->miss | b->miss, a->u.n <= b->u.n); NEXT(4); }
+    CASE(EQI) { const VmValue *a = RB, *b = RC; set_bool(RA, a->miss | b->miss, a->u.i == b->u.i); NEXT(4); }
+    CASE(NEI) { const VmValue *a = RB, *b = RC; set_bool(RA, a->miss | b->miss, a->u.i != b->u.i); NEXT(4); }
+    CASE(LTI) { const VmValue *a = RB, *b = RC; set_bool(RA, a->miss | b->miss, a->u.i < b->u.i); NEXT(4); }
+    CASE(LEI) { const VmValue *a = RB, *b = RC; set_bool(RA, a->miss | b->miss, a->u.i <= b->u.i); NEXT(4); }
+    CASE(EQT) {
+        const VmValue *a = RB, *b = RC;
+        uint8_t miss = a->miss | b->miss;
+        set_bool(RA, miss, !miss && text_eq(vm, a, b));
+        NEXT(4);
+    }
+    CASE(NET) {
+        const VmValue *a = RB, *b = RC;
+        uint8_t miss = a->miss | b->miss;
+        set_bool(RA, miss, !miss && !text_eq(vm, a, b));
+        NEXT(4);
+    }
+    CASE(EQTK) {
+        const VmValue *a = RB;
+        const PText *k = &p->texts[C_];
+        set_bool(RA, a->miss, !a->miss && ut_key_eq(a->u.s, a->len, k->key, k->keylen));
+        NEXT(4);
+    }
+    CASE(NETK) {
+        const VmValue *a = RB;
+        const PText *k = &p->texts[C_];
+        set_bool(RA, a->miss, !a->miss && !ut_key_eq(a->u.s, a->len, k->key, k->keylen));
+        NEXT(4);
+    }
+    CASE(CONTAINS) CASE(STARTS) CASE(ENDS) {
+        const VmValue *a = RB, *b = RC;
+        uint8_t miss = a->miss | b->miss;
+        bool r = false;
+        if (!miss) {
+            uint32_t pl;
+            const char *pat = fold_pattern(vm, b, &pl);
+            r = pc[0] == OP_CONTAINS ? ut_contains(a->u.s, a->len, pat, pl) :
+                pc[0] == OP_STARTS ? ut_starts_with(a->u.s, a->len, pat, pl) :
+                                     ut_ends_with(a->u.s, a->len, pat, pl);
+        }
+        set_bool(RA, miss, r);
+        NEXT(4);
+    }
+    CASE(CONTAINSK) CASE(STARTSK) CASE(ENDSK) {
+        const VmValue *a = RB;
+        bool r = false;
+        if (!a->miss) {
+            const PText *k = &p->texts[C_];
+            r = pc[0] == OP_CONTAINSK ? ut_contains(a->u.s, a->len, k->p, k->len) :
+                pc[0] == OP_STARTSK ? ut_starts_with(a->u.s, a->len, k->p, k->len) :
+                                      ut_ends_with(a->u.s, a->len, k->p, k->len);
+        }
+        set_bool(RA, a->miss, r);
+        NEXT(4);
+    }
+    CASE(MATCH) {
+        const VmValue *a = RB;
+        int r = a->miss ? -1 : rx_match(p->rx[C_], vm->rx, a->u.s, a->len);
+        set_bool(RA, r < 0, r > 0);
+        NEXT(4);
+    }
+    CASE(INSET) {
+        const PSet *s = &p->sets[C_];
+        const VmValue *x = RB;
+        bool r = false;
+        if (!x->miss) {
+            if (s->kind == PS_TEXT) r = in_text_set(vm, s, x);
+            else if (s->kind == PS_NUMBER) r = pset_has_num(s, x->u.n);
+            else r = pset_has_int(s, x->u.i);
+        }
+        set_bool(RA, x->miss, r);
+        NEXT(4);
+    }
+    CASE(WITHIN) {
+        const VmValue *x = RB;
+        int64_t t = f->rtypes[B_].kind == PT_DATE ? x->u.i * US_PER_DAY : x->u.i;
+        int64_t len = p->ints[C_];
+        set_bool(RA, x->miss, t < vm->asof_us && t >= vm->asof_us - len);
+        NEXT(4);
+    }
+    CASE(D2T) { const VmValue *a = RB; VmValue *d = RA; d->u.i = a->u.i * US_PER_DAY; d->meta = VM_META(0, a->miss); NEXT(3); }
+    CASE(T2LEVEL) {
+        const VmValue *x = RB;
+        int64_t rank = -1;
+        if (!x->miss) {
+            const PLabels *lv = &p->levels[C_];
+            for (uint32_t i = 0; i < lv->n; i++)
+                if (ut_key_eq(x->u.s, x->len, lv->labels[i].key, lv->labels[i].keylen)) { rank = i; break; }
+        }
+        set_bool(RA, rank < 0, rank < 0 ? 0 : rank);
+        NEXT(4);
+    }
+    CASE(LEVEL2T) {
+        const VmValue *x = RB;
+        VmValue *d = RA;
+        if (x->miss) d->meta = VM_META(0, 1);
+        else { const PText *t = &p->levels[C_].labels[x->u.i]; d->u.s = t->p; d->meta = VM_META(t->len, 0); }
+        NEXT(4);
+    }
+    CASE(CLASS2T) {
+        const VmValue *x = RB;
+        VmValue *d = RA;
+        if (x->miss) d->meta = VM_META(0, 1);
+        else { const PText *t = &p->classes[C_].labels[x->u.i]; d->u.s = t->p; d->meta = VM_META(t->len, 0); }
+        NEXT(4);
+    }
+    CASE(CALL) {
+        const PFunc *g = &p->funcs[B_];
+        uint32_t n = C_;
+        if (g->memo >= 0) {
+            if (vm->mgen[g->memo] != vm->gen) {
+                vm->memo[g->memo] = vm_run(vm, g, top);
+                vm->mgen[g->memo] = vm->gen;
+            }
+            vm_copy(RA, &vm->memo[g->memo]);
+        } else {
+            for (uint32_t i = 0; i < n; i++) vm_copy(&top[i], &R[pc[4 + i]]);
+            *RA = vm_run(vm, g, top);
+        }
+        NEXT(4 + n);
+    }
+    CASE(BUILTIN) {
+        const Builtin *b = &lead_builtins[B_];
+        uint32_t n = C_;
+        uint8_t any_miss = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            vm_copy(&top[i], &R[pc[4 + i]]);
+            any_miss |= top[i].miss;
+        }
+        if (any_miss && !b->any_missing_ok) RA->meta = VM_META(0, 1);
+        else {
+            VmValue out;
+            b->fn(vm, &out, top, n);
+            *RA = out;
+        }
+        NEXT(4 + n);
+    }
+    CASE(EXTERN) {
+        uint32_t n = C_;
+        for (uint32_t i = 0; i < n; i++) top[i] = R[pc[4 + i]];
+        *RA = vm_ffi_call(vm, B_, top, n);
+        NEXT(4 + n);
+    }
+    CASE(AGG) {
+        /* the arguments are the where body's parameters: its frame is top */
+        uint32_t n = C_;
+        for (uint32_t i = 0; i < n; i++) top[i] = R[pc[4 + i]];
+        VmValue out = vm_aggregate(vm, &p->aggs[B_], top, n, top);
+        *RA = out;
+        NEXT(4 + n);
+    }
+    CASE(ACC) {
+        const VmValue *v = RB;
+        if (!v->miss && isfinite(v->u.n)) {
+            RA->u.n += v->u.n;
+            if (v->u.n != 0) {
+                vm->spoints[C_] = v->u.n;
+                vm->sfired[C_] = 1;
+            }
+        }
+        NEXT(4);
+    }
+    CASE(CLAMP) {
+        VmValue *d = RA;
+        if (!d->miss) {
+            double lo = p->nums[B_], hi = p->nums[C_];
+            if (d->u.n < lo) d->u.n = lo;
+            if (d->u.n > hi) d->u.n = hi;
+        }
+        NEXT(4);
+    }
+    CASE(FINITE) { VmValue *d = RA; if (!isfinite(d->u.n)) d->meta = VM_META(0, 1); NEXT(2); }
+    CASE(HIT) { vm->chit[A_] = 1; NEXT(2); }
+    CASE(RET) { return *RA; }
+    CASE(_COUNT)
+#ifndef LEAD_COMPUTED_GOTO
+    default:
+    }
+#endif
+    /* unreachable in a verified program */
+    return vm_missing();
 }

@@ -19,10 +19,22 @@
 
 typedef struct VmValue {
     union { double n; int64_t i; const char *s; } u;
-    uint32_t len;
-    uint8_t miss;
-    uint8_t pad[3];
+    /* len and miss also form one 64-bit word, so the VM writes and copies a
+     * value as two 8-byte words: a load that matches the store before it
+     * forwards, where a 16-byte copy of two 8-byte stores would stall */
+    union {
+        struct { uint32_t len; uint8_t miss; uint8_t pad[3]; };
+        uint64_t meta;
+    };
 } VmValue;
+
+#define VM_META(len, miss) ((uint64_t)(uint32_t)(len) | (uint64_t)(miss) << 32)
+
+static inline void vm_copy(VmValue *d, const VmValue *s)
+{
+    d->u.i = s->u.i;
+    d->meta = s->meta;
+}
 
 struct VmCtx;
 
@@ -32,9 +44,9 @@ char *vm_scratch(struct VmCtx *vm, size_t n);
 /* The run's as-of date (days since the epoch). */
 int32_t vm_asof(const struct VmCtx *vm);
 
-static inline VmValue vm_missing(void) { VmValue v = { .miss = 1 }; return v; }
-static inline VmValue vm_num(double n) { VmValue v = { .u.n = n }; return v; }
-static inline VmValue vm_int(int64_t i) { VmValue v = { .u.i = i }; return v; }
-static inline VmValue vm_text(const char *s, uint32_t len) { VmValue v = { .u.s = s, .len = len }; return v; }
+static inline VmValue vm_missing(void) { VmValue v; v.u.i = 0; v.meta = VM_META(0, 1); return v; }
+static inline VmValue vm_num(double n) { VmValue v; v.u.n = n; v.meta = 0; return v; }
+static inline VmValue vm_int(int64_t i) { VmValue v; v.u.i = i; v.meta = 0; return v; }
+static inline VmValue vm_text(const char *s, uint32_t len) { VmValue v; v.u.s = s; v.meta = VM_META(len, 0); return v; }
 
 #endif
