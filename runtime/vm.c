@@ -194,15 +194,21 @@ void vm_record(VmCtx *vm, const VmCell *cells, const VmEvents *events)
         for (uint32_t f = 0; f < vm->p->nfields; f++) parse_field(vm, f);
 }
 
+static void run_into(VmCtx *vm, const PFunc *f, VmValue *R, VmValue *out);
+
 VmValue vm_eval(VmCtx *vm, int32_t fi)
 {
     const PFunc *f = &vm->p->funcs[fi];
-    if (f->memo >= 0 && vm->mgen[f->memo] == vm->gen) return vm->memo[f->memo];
-    VmValue v = vm_run(vm, f, vm->regs);
+    VmValue v;
     if (f->memo >= 0) {
-        vm->memo[f->memo] = v;
-        vm->mgen[f->memo] = vm->gen;
+        if (vm->mgen[f->memo] != vm->gen) {
+            run_into(vm, f, vm->regs, &vm->memo[f->memo]);
+            vm->mgen[f->memo] = vm->gen;
+        }
+        vm_copy(&v, &vm->memo[f->memo]);
+        return v;
     }
+    run_into(vm, f, vm->regs, &v);
     return v;
 }
 
@@ -263,7 +269,18 @@ static inline void set_num(VmValue *d, uint8_t miss, double x)
 #define NEXT(n) do { pc += (n); goto dispatch; } while (0)
 #endif
 
+/* Results go to *out word by word (see vmvalue.h), never as a struct
+ * return that the caller would reload in one wide load. */
+static void run_into(VmCtx *vm, const PFunc *f, VmValue *R, VmValue *out);
+
 VmValue vm_run(VmCtx *vm, const PFunc *f, VmValue *R)
+{
+    VmValue v;
+    run_into(vm, f, R, &v);
+    return v;
+}
+
+static void run_into(VmCtx *vm, const PFunc *f, VmValue *R, VmValue *out)
 {
     const Prog *p = vm->p;
     const uint32_t *pc = f->code;
@@ -443,13 +460,13 @@ dispatch:
         uint32_t n = C_;
         if (g->memo >= 0) {
             if (vm->mgen[g->memo] != vm->gen) {
-                vm->memo[g->memo] = vm_run(vm, g, top);
+                run_into(vm, g, top, &vm->memo[g->memo]);
                 vm->mgen[g->memo] = vm->gen;
             }
             vm_copy(RA, &vm->memo[g->memo]);
         } else {
             for (uint32_t i = 0; i < n; i++) vm_copy(&top[i], &R[pc[4 + i]]);
-            *RA = vm_run(vm, g, top);
+            run_into(vm, g, top, RA);
         }
         NEXT(4 + n);
     }
@@ -505,12 +522,12 @@ dispatch:
     }
     CASE(FINITE) { VmValue *d = RA; if (!isfinite(d->u.n)) d->meta = VM_META(0, 1); NEXT(2); }
     CASE(HIT) { vm->chit[A_] = 1; NEXT(2); }
-    CASE(RET) { return *RA; }
+    CASE(RET) { vm_copy(out, RA); return; }
     CASE(_COUNT)
 #ifndef LEAD_COMPUTED_GOTO
     default:
     }
 #endif
     /* unreachable in a verified program */
-    return vm_missing();
+    out->meta = VM_META(0, 1);
 }
