@@ -32,6 +32,9 @@
 #include <sys/stat.h>
 #include "run_internal.h"
 #include "value.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define EV_HASH_LIMIT   (64u << 20)     /* bytes: bigger files are streamed */
 #define EV_LOOKAHEAD    4096            /* runs searched for a record's key */
@@ -88,9 +91,10 @@ struct EventStore {
     uint64_t nextseq;
     Run pending; bool have_pending;            /* a row read past the end of a run */
     char *last_key; uint32_t last_keylen;      /* the previous record's key */
-    uint32_t last_len_in_block;                /* (for a repeated key) */
-    int64_t last_line; uint32_t last_nrows;
-    char *last_data; size_t last_len;
+    int64_t last_line; uint32_t last_nrows;    /* and its run, for a repeated key: */
+    char *last_data; size_t last_len;          /* a copy, or ... */
+    bool last_in_block; size_t last_off;       /* ... bytes of the current block's buffer */
+    uint8_t *used;                   /* fields the program reads */
     /* JSON-lines key extraction */
     JsonSchema js;
     JsonRow jr;
@@ -100,21 +104,29 @@ struct EventStore {
 
 typedef struct Bloom { uint64_t *bits; uint64_t nbits; } Bloom;
 
+/* A blocked Bloom filter: the k bits of a key all fall in one 512-bit
+ * block (one cache line), so an insert or a probe costs one cache miss. */
+static uint64_t *bloom_block(const Bloom *b, uint64_t h)
+{
+    uint64_t nblocks = b->nbits / 512;                 /* a power of two */
+    return b->bits + (((h >> 32) * 0x9E3779B97F4A7C15ULL >> 20) & (nblocks - 1)) * 8;
+}
+
 static void bloom_add(Bloom *b, uint64_t h)
 {
-    uint64_t h2 = (h >> 32) | (h << 32) | 1;
+    uint64_t *blk = bloom_block(b, h);
     for (int i = 0; i < BLOOM_K; i++) {
-        uint64_t x = (h + (uint64_t)i * h2) % b->nbits;
-        b->bits[x >> 6] |= 1ull << (x & 63);
+        unsigned x = (unsigned)(h >> (i * 9)) & 511;
+        blk[x >> 6] |= 1ull << (x & 63);
     }
 }
 
 static bool bloom_has(const Bloom *b, uint64_t h)
 {
-    uint64_t h2 = (h >> 32) | (h << 32) | 1;
+    const uint64_t *blk = bloom_block(b, h);
     for (int i = 0; i < BLOOM_K; i++) {
-        uint64_t x = (h + (uint64_t)i * h2) % b->nbits;
-        if (!(b->bits[x >> 6] & (1ull << (x & 63)))) return false;
+        unsigned x = (unsigned)(h >> (i * 9)) & 511;
+        if (!(blk[x >> 6] & (1ull << (x & 63)))) return false;
     }
     return true;
 }
@@ -203,7 +215,7 @@ static void hash_add_event(RunCtx *rc, EventStore *es, VmCell *cells, const char
     }
     VmEvent *e = &es->ev[es->nev];
     e->vals = arena_alloc(&es->arena, (st->nfields + 1) * sizeof *e->vals);
-    vm_parse_event(p, es->stream, cells, e);
+    vm_parse_event_used(p, es->stream, cells, e, es->used);
     es->gid[es->nev] = group_of(es, kp, kl);
     es->groups[es->gid[es->nev]].n++;
     es->nev++;
@@ -251,7 +263,9 @@ static bool open_file(RunCtx *rc, EventStore *es, char *err, size_t errlen)
         if (strcmp(getenv("LEAD_EVENTS_JOIN"), "stream") == 0) es->streaming = true;
     }
     es->col = calloc(st->nfields + 1, sizeof *es->col);
-    if (!es->col) { snprintf(err, errlen, "out of memory"); return false; }
+    es->used = calloc(st->nfields + 1, 1);
+    if (!es->col || !es->used) { snprintf(err, errlen, "out of memory"); return false; }
+    vm_stream_used(rc->p, es->stream, es->used);
     es->jsonl = is_jsonl_name(es->path);
     if (es->jsonl) {
         es->lc = lines_open(src, 0, msg, sizeof msg);
@@ -272,6 +286,70 @@ static bool open_file(RunCtx *rc, EventStore *es, char *err, size_t errlen)
 }
 
 /* ---- reading rows (both modes) ---------------------------------------------------------------- */
+
+/* One pass over a row that starts at p: where it ends (the LF), whether it
+ * is simple (no quote, no CR before its end but a CRLF's), the span of
+ * field `keycol` and the number of fields.  Sixteen bytes at a time with
+ * SSE2: events rows are short and many, and this runs on the main thread. */
+typedef struct RowScan { const char *nl; bool simple; const char *kp; uint32_t kl; uint32_t nfields; } RowScan;
+
+static void scan_row(const char *p, const char *end, int delim, uint32_t keycol, RowScan *rs)
+{
+    uint32_t field = 0;
+    const char *fstart = p, *q = p;
+    rs->simple = true;
+    rs->kp = NULL;
+    rs->kl = 0;
+#if defined(__SSE2__)
+    const __m128i vnl = _mm_set1_epi8('\n'), vq = _mm_set1_epi8('"'), vcr = _mm_set1_epi8('\r'),
+                  vd = _mm_set1_epi8((char)delim);
+    while (end - q >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)q);
+        unsigned mnl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vnl));
+        unsigned mspecial = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, vq), _mm_cmpeq_epi8(x, vcr)));
+        unsigned md = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vd));
+        unsigned limit = mnl ? (mnl & -mnl) - 1 : 0xFFFFu;     /* bytes before the LF */
+        if (mspecial & limit) {
+            /* a quote, or a CR that is not the CR of a CRLF */
+            unsigned sp = mspecial & limit;
+            if (!(mnl && sp == ((mnl & -mnl) >> 1) && q[__builtin_ctz(sp)] == '\r')) { rs->simple = false; return; }
+        }
+        for (unsigned m = md & limit; m; m &= m - 1) {
+            const char *d = q + __builtin_ctz(m);
+            if (field == keycol) { rs->kp = fstart; rs->kl = (uint32_t)(d - fstart); }
+            field++;
+            fstart = d + 1;
+        }
+        if (mnl) {
+            rs->nl = q + __builtin_ctz(mnl);
+            goto done;
+        }
+        q += 16;
+    }
+#endif
+    for (; q < end; q++) {
+        char c = *q;
+        if (c == '\n') break;
+        if (c == '"' || (c == '\r' && !(q + 1 < end && q[1] == '\n'))) { rs->simple = false; return; }
+        if (c == (char)delim) {
+            if (field == keycol) { rs->kp = fstart; rs->kl = (uint32_t)(q - fstart); }
+            field++;
+            fstart = q + 1;
+        }
+    }
+    rs->nl = q < end ? q : NULL;
+#if defined(__SSE2__)
+done:
+#endif
+    {
+        const char *rowend = rs->nl ? rs->nl : end;
+        if (rowend > p && rowend[-1] == '\r') rowend--;
+        if (field == keycol) { rs->kp = fstart; rs->kl = (uint32_t)(rowend - fstart); }
+        /* a CR right before the LF was taken as a delimiter-free byte: drop it from the key */
+        if (rs->kp && rs->kp + rs->kl > rowend) rs->kl = (uint32_t)(rowend - rs->kp);
+        rs->nfields = field + 1;
+    }
+}
 
 typedef struct EvRow {
     const char *raw; size_t rawlen;      /* the row's bytes with its line end */
@@ -343,33 +421,20 @@ static int next_row(RunCtx *rc, EventStore *es, EvRow *r, VmCell *cells, char *e
             es->have_blk = false;
             continue;
         }
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *stop = nl ? nl : end;
-        if (!cells && !memchr(p, '"', (size_t)(stop - p)) &&
-            !memchr(p, '\r', (size_t)(stop - p - (stop > p && stop[-1] == '\r' ? 1 : 0)))) {
-            const char *rowend = stop > p && stop[-1] == '\r' ? stop - 1 : stop;
-            /* the key column; count delimiters for the field count */
-            uint32_t col = 0, want = (uint32_t)es->col[st->key];
-            const char *f = p, *kp = NULL;
-            uint32_t kl = 0;
-            for (;;) {
-                const char *d = memchr(f, es->delim, (size_t)(rowend - f));
-                const char *fe = d ? d : rowend;
-                if (col == want) { kp = f; kl = (uint32_t)(fe - f); }
-                col++;
-                if (!d) break;
-                f = d + 1;
-            }
-            if (col != es->ncols) {
+        RowScan rs;
+        if (!cells) scan_row(p, end, es->delim, (uint32_t)es->col[st->key], &rs);
+        if (!cells && rs.simple) {
+            const char *nl = rs.nl;
+            if (rs.nfields != es->ncols) {
                 snprintf(err, errlen, "%s:%lld: error: the row has %u field%s, the header has %u", es->path,
-                         (long long)es->cur.line, col, col == 1 ? "" : "s", es->ncols);
+                         (long long)es->cur.line, rs.nfields, rs.nfields == 1 ? "" : "s", es->ncols);
                 return -1;
             }
             r->raw = p;
             r->rawlen = (size_t)((nl ? nl + 1 : end) - p);
             r->line = es->cur.line;
-            r->key = kp ? kp : "";
-            r->keylen = kl;
+            r->key = rs.kp ? rs.kp : "";
+            r->keylen = rs.kl;
             trim_key(&r->key, &r->keylen);
             es->cur.p = nl ? nl + 1 : end;
             es->cur.line++;
@@ -450,7 +515,8 @@ static int read_run(RunCtx *rc, EventStore *es, Run *out, char *err, size_t errl
 {
     memset(out, 0, sizeof *out);
     if (es->have_pending) {
-        *out = es->pending;
+        *out = es->pending;                /* the run takes the pending row's buffers */
+        memset(&es->pending, 0, sizeof es->pending);
         es->have_pending = false;
     }
     EvRow r;
@@ -588,16 +654,105 @@ static bool drop_run(RunCtx *rc, EventStore *es, Run *r, char *err, size_t errle
     return true;
 }
 
-/* The events of the record with this key, as bytes appended to out. */
-static bool stream_lookup(RunCtx *rc, EventStore *es, const char *key, uint32_t keylen, Buf *out,
+/* Make sure es->pending holds the first row of the next run: 1, 0 at the
+ * end of the file, -1 on error. */
+static int fill_pending(RunCtx *rc, EventStore *es, char *err, size_t errlen)
+{
+    if (es->have_pending) return 1;
+    EvRow r;
+    for (;;) {
+        int k = next_row(rc, es, &r, NULL, err, errlen);
+        if (k <= 0) return k;
+        if (r.keylen == 0) { shared_state.orphan_events++; continue; }   /* joins nothing */
+        Run *n = &es->pending;
+        n->key = realloc(n->key, r.keylen + 1);
+        if (!n->key) { fputs("leadvm: out of memory\n", stderr); exit(2); }
+        memcpy(n->key, r.key, r.keylen);
+        n->keylen = r.keylen;
+        n->line = r.line;
+        n->nrows = 1;
+        n->len = 0;
+        run_append(n, r.raw, r.rawlen);
+        es->have_pending = true;
+        return 1;
+    }
+}
+
+/* Append bytes to out, ending with a line end. */
+static void append_row(Buf *out, const char *p, size_t n)
+{
+    ubuf_add(out, p, n);
+    if (n && p[n - 1] != '\n' && p[n - 1] != '\r') ubuf_addc(out, '\n');
+}
+
+/* The common case: the next run in the file is this record's.  Its rows go
+ * straight into the block's buffer. */
+static bool stream_direct(RunCtx *rc, EventStore *es, const char *key, uint32_t keylen, Buf *out,
                           int64_t *line, uint32_t *nrows, char *err, size_t errlen)
+{
+    Run *pd = &es->pending;
+    *line = pd->line;
+    *nrows = 1;
+    ubuf_add(out, pd->data, pd->len);
+    es->have_pending = false;
+    EvRow r;
+    for (;;) {
+        int k = next_row(rc, es, &r, NULL, err, errlen);
+        if (k < 0) return false;
+        if (k == 0) break;
+        if (r.keylen == 0) { shared_state.orphan_events++; continue; }
+        if (r.keylen == keylen && memcmp(r.key, key, keylen) == 0) {
+            append_row(out, r.raw, r.rawlen);
+            (*nrows)++;
+            continue;
+        }
+        pd->key = realloc(pd->key, r.keylen + 1);
+        if (!pd->key) { fputs("leadvm: out of memory\n", stderr); exit(2); }
+        memcpy(pd->key, r.key, r.keylen);
+        pd->keylen = r.keylen;
+        pd->line = r.line;
+        pd->nrows = 1;
+        pd->len = 0;
+        run_append(pd, r.raw, r.rawlen);
+        es->have_pending = true;
+        break;
+    }
+    return true;
+}
+
+typedef struct KeyRef { const char *p; uint32_t n; } KeyRef;
+
+/* Is this key among the next records' keys?  If the next run of events
+ * belongs to a record that follows, the current record has none, and
+ * there is no need to read ahead to find out. */
+static bool upcoming(const KeyRef *next, uint32_t nnext, const char *key, uint32_t keylen)
+{
+    for (uint32_t i = 0; i < nnext; i++)
+        if (next[i].n == keylen && memcmp(next[i].p, key, keylen) == 0) return true;
+    return false;
+}
+
+/* The events of the record with this key, as bytes appended to out; next
+ * holds the keys of the records after it (as far as they are known). */
+static bool stream_lookup(RunCtx *rc, EventStore *es, const char *key, uint32_t keylen, Buf *out,
+                          int64_t *line, uint32_t *nrows, const KeyRef *next, uint32_t nnext,
+                          char *err, size_t errlen)
 {
     *nrows = 0;
     *line = 0;
     if (keylen == 0) return true;
     /* the same key as the previous record: the same events */
     if (es->last_key && es->last_keylen == keylen && memcmp(es->last_key, key, keylen) == 0) {
-        if (es->last_nrows) { ubuf_add(out, es->last_data, es->last_len); *line = es->last_line; *nrows = es->last_nrows; }
+        if (es->last_nrows) {
+            if (es->last_in_block) {
+                ubuf_reserve(out, es->last_len);        /* the source is out itself */
+                memcpy(out->p + out->len, out->p + es->last_off, es->last_len);
+                out->len += es->last_len;
+            } else
+                ubuf_add(out, es->last_data, es->last_len);
+            *line = es->last_line;
+            *nrows = es->last_nrows;
+        }
         return true;
     }
     uint64_t h = key_hash(key, keylen);
@@ -609,17 +764,26 @@ static bool stream_lookup(RunCtx *rc, EventStore *es, const char *key, uint32_t 
         return false;
     }
     bloom_add(&shared_state.passed, h);
-    free(es->last_key);
-    es->last_key = malloc(keylen + 1);
+    es->last_key = realloc(es->last_key, keylen + 1);
     if (!es->last_key) { fputs("leadvm: out of memory\n", stderr); exit(2); }
     memcpy(es->last_key, key, keylen);
     es->last_keylen = keylen;
-    free(es->last_data);
-    es->last_data = NULL;
-    es->last_len = 0;
     es->last_nrows = 0;
+    es->last_in_block = false;
+    size_t off = out->len;
+    if (es->qn == 0) {
+        int k = fill_pending(rc, es, err, errlen);
+        if (k < 0) return false;
+        if (k == 0) return true;                   /* the file is done: no events */
+        if (es->pending.keylen == keylen && memcmp(es->pending.key, key, keylen) == 0) {
+            if (!stream_direct(rc, es, key, keylen, out, line, nrows, err, errlen)) return false;
+            goto found;
+        }
+        if (upcoming(next, nnext, es->pending.key, es->pending.keylen)) return true;
+    }
     /* look for the key: first in the queue, then reading ahead */
     int64_t pos = q_find(es, key, keylen, h);
+    if (pos < 0 && es->qn && upcoming(next, nnext, q_at(es, 0)->key, q_at(es, 0)->keylen)) return true;
     while (pos < 0 && es->qn < EV_LOOKAHEAD && es->qbytes < EV_LOOKAHEAD_MB) {
         int k = q_push(rc, es, err, errlen);
         if (k < 0) return false;
@@ -638,13 +802,25 @@ static bool stream_lookup(RunCtx *rc, EventStore *es, const char *key, uint32_t 
     ubuf_add(out, r.data, r.len);
     *line = r.line;
     *nrows = r.nrows;
-    es->last_data = r.data;
-    es->last_len = r.len;
-    es->last_line = r.line;
-    es->last_nrows = r.nrows;
-    r.data = NULL;
     run_free(&r);
+found:
+    es->last_in_block = true;
+    es->last_off = off;
+    es->last_len = out->len - off;
+    es->last_line = *line;
+    es->last_nrows = *nrows;
     return true;
+}
+
+/* At the end of a block: keep a copy of the last run, which the next
+ * block's first record may share. */
+static void stream_block_done(EventStore *es, const Buf *out)
+{
+    if (!es->last_in_block) return;
+    es->last_data = realloc(es->last_data, es->last_len + 1);
+    if (!es->last_data) { fputs("leadvm: out of memory\n", stderr); exit(2); }
+    memcpy(es->last_data, out->p + es->last_off, es->last_len);
+    es->last_in_block = false;
 }
 
 /* ---- attaching events to a block of records (stream mode) ---------------------------------------- */
@@ -672,17 +848,19 @@ bool run_events_prepare_block(RunCtx *rc, Block *bk, char *err, size_t errlen)
     /* the records' keys, in the order the worker will meet them */
     CsvRowBuf rb = { 0 };
     bool ok = true;
-    const char *kp;
-    uint32_t kl;
     CsvCursor cur;
     LineCursor lcur;
     JsonRow jr;
     bool jsonl = rc->lines != NULL;
+    KeyRef *keys = NULL;
+    uint32_t nkeys = 0, capkeys = 0;
+    Buf kbuf = { 0 };              /* keys that do not point into the block */
     if (jsonl) { lines_cursor_init(&lcur, &bk->csv); jsonl_row_init(&jr, &rc->js); }
     else csv_cursor_init(&cur, &bk->csv, rc->delim);
     for (;;) {
-        kp = "";
-        kl = 0;
+        const char *kp = "";
+        uint32_t kl = 0;
+        bool copy = false;
         if (jsonl) {
             const char *s;
             size_t n;
@@ -691,7 +869,7 @@ bool run_events_prepare_block(RunCtx *rc, Block *bk, char *err, size_t errlen)
             char why[300];
             if (jsonl_parse(&jr, &rc->js, s, n, why, sizeof why)) {
                 const VmCell *c = &jr.cells[p->key];
-                if (c->p && !c->invalid) { kp = c->p; kl = c->len; }
+                if (c->p && !c->invalid) { kp = c->p; kl = c->len; copy = true; }
             }
         } else {
             CsvRow row;
@@ -700,9 +878,33 @@ bool run_events_prepare_block(RunCtx *rc, Block *bk, char *err, size_t errlen)
                 const CsvField *f = &row.fields[rc->col_of_field[p->key]];
                 kp = f->p;
                 kl = f->len;
+                copy = kp < bk->csv.data || kp >= bk->csv.data + bk->csv.len;   /* unescaped */
             }
         }
         trim_key(&kp, &kl);
+        if (nkeys == capkeys) {
+            capkeys = capkeys ? capkeys * 2 : 1024;
+            keys = realloc(keys, capkeys * sizeof *keys);
+            if (!keys) { fputs("leadvm: out of memory\n", stderr); exit(2); }
+        }
+        if (copy) {
+            /* an offset now; a pointer once kbuf stops growing */
+            keys[nkeys].p = (const char *)(uintptr_t)(kbuf.len + 1);
+            ubuf_add(&kbuf, kp, kl);
+            keys[nkeys].n = kl | 0x80000000u;
+        } else {
+            keys[nkeys].p = kp;
+            keys[nkeys].n = kl;
+        }
+        nkeys++;
+    }
+    for (uint32_t i = 0; i < nkeys; i++)
+        if (keys[i].n & 0x80000000u) {
+            keys[i].n &= 0x7FFFFFFFu;
+            keys[i].p = kbuf.p + ((uintptr_t)keys[i].p - 1);
+        }
+    for (uint32_t i = 0; i < nkeys && ok; i++) {
+        uint32_t nnext = nkeys - i - 1 < 64 ? nkeys - i - 1 : 64;
         for (uint32_t s = 0; s < p->nstreams && ok; s++) {
             EventStore *es = &rc->stores[s];
             BlockStream *bs = &be->s[s];
@@ -715,13 +917,17 @@ bool run_events_prepare_block(RunCtx *rc, Block *bk, char *err, size_t errlen)
             memset(rr, 0, sizeof *rr);
             if (!es->present || !es->streaming) continue;
             rr->off = (uint32_t)bs->data.len;
-            ok = stream_lookup(rc, es, kp, kl, &bs->data, &rr->line, &rr->nrows, err, errlen);
+            ok = stream_lookup(rc, es, keys[i].p, keys[i].n, &bs->data, &rr->line, &rr->nrows,
+                               keys + i + 1, nnext, err, errlen);
             rr->len = (uint32_t)(bs->data.len - rr->off);
         }
-        if (!ok) break;
     }
+    free(keys);
+    ubuf_free(&kbuf);
     csv_rowbuf_free(&rb);
     if (jsonl) jsonl_row_free(&jr);
+    for (uint32_t s = 0; s < p->nstreams; s++)
+        if (rc->stores[s].present && rc->stores[s].streaming) stream_block_done(&rc->stores[s], &be->s[s].data);
     return ok;
 }
 
@@ -824,7 +1030,7 @@ static bool parse_run(RunCtx *rc, Worker *wk, uint32_t s, const char *data, cons
                     cp[f].p = t;
                 }
             }
-            vm_parse_event(p, s, cp, e);
+            vm_parse_event_used(p, s, cp, e, es->used);
             n++;
         }
     } else {
@@ -844,7 +1050,7 @@ static bool parse_run(RunCtx *rc, Worker *wk, uint32_t s, const char *data, cons
                     cp[f].p = t;
                 }
             }
-            vm_parse_event(p, s, cp, e);
+            vm_parse_event_used(p, s, cp, e, es->used);
             n++;
         }
     }
@@ -976,7 +1182,7 @@ void run_events_close(RunCtx *rc)
     if (!rc->stores) return;
     for (uint32_t s = 0; s < rc->p->nstreams; s++) {
         EventStore *es = &rc->stores[s];
-        free(es->ev); free(es->gid); free(es->groups); free(es->htab); free(es->col);
+        free(es->ev); free(es->gid); free(es->groups); free(es->htab); free(es->col); free(es->used);
         arena_free(&es->arena);
         if (es->have_blk) {
             if (es->jsonl) lines_release_block(es->lc, &es->blk);
@@ -989,7 +1195,7 @@ void run_events_close(RunCtx *rc)
         for (uint32_t i = 0; i < es->qn; i++) run_free(q_at(es, i));
         free(es->q);
         free(es->qtab);
-        if (es->have_pending) run_free(&es->pending);
+        run_free(&es->pending);
         free(es->last_key);
         free(es->last_data);
     }

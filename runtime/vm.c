@@ -108,7 +108,11 @@ const VmFieldStats *vm_field_stats(const VmCtx *vm) { return vm->fstats; }
 VmValue vm_parse_cell(const Prog *p, PType t, const char *s, uint32_t n, bool *invalid)
 {
     *invalid = false;
-    if (!s || ut_blank(s, n)) return vm_missing();
+    if (!s || n == 0) return vm_missing();
+    /* blank cells are missing: a first byte that is plain ASCII and not
+     * white space settles it without trimming */
+    unsigned char c0 = (unsigned char)s[0];
+    if ((c0 >= 0x80 || c0 <= ' ' ) && ut_blank(s, n)) return vm_missing();
     switch (t.kind) {
     case PT_TEXT:
         return vm_text(s, n);
@@ -158,12 +162,41 @@ static void parse_field(VmCtx *vm, uint32_t f)
     else if (v.miss) vm->fstats[f].missing++;
 }
 
+void vm_stream_used(const Prog *p, uint32_t stream, uint8_t *used)
+{
+    const PStream *st = &p->streams[stream];
+    memset(used, 0, st->nfields);
+    if (st->time >= 0) used[st->time] = 1;
+    for (uint32_t a = 0; a < p->naggs; a++)
+        if (p->aggs[a].stream == (int32_t)stream && p->aggs[a].field >= 0) used[p->aggs[a].field] = 1;
+    for (uint32_t fi = 0; fi < p->nfuncs; fi++) {
+        const PFunc *f = &p->funcs[fi];
+        if (f->stream != (int32_t)stream) continue;
+        for (uint32_t pc = 0; pc < f->ncode; ) {
+            uint32_t op = f->code[pc], len = 1;
+            for (const char *s = lead_opinfo[op].operands; *s; s++) {
+                if (*s == ' ') continue;
+                if (*s == 'R') { s++; len++; continue; }
+                if (*s == 'V') { len += 1 + f->code[pc + len]; continue; }
+                len++;
+            }
+            if (op == OP_EVFIELD) used[f->code[pc + 2]] = 1;
+            pc += len;
+        }
+    }
+}
+
 void vm_parse_event(const Prog *p, uint32_t stream, const VmCell *cells, VmEvent *out)
+{
+    vm_parse_event_used(p, stream, cells, out, NULL);
+}
+
+void vm_parse_event_used(const Prog *p, uint32_t stream, const VmCell *cells, VmEvent *out, const uint8_t *used)
 {
     const PStream *st = &p->streams[stream];
     for (uint32_t i = 0; i < st->nfields; i++) {
         bool invalid;
-        if (cells[i].invalid) out->vals[i] = vm_missing();
+        if ((used && !used[i]) || cells[i].invalid) out->vals[i] = vm_missing();
         else out->vals[i] = vm_parse_cell(p, st->fields[i].type, cells[i].p, cells[i].len, &invalid);
     }
     out->has_t = 0;

@@ -61,8 +61,15 @@ const uint8_t *vm_class_hit(const VmCtx *vm);
 const VmFieldStats *vm_field_stats(const VmCtx *vm);
 
 /* Events: parse one event's cells into an event (vals must hold the
- * stream's nfields values; texts keep pointing into the cells). */
+ * stream's nfields values; texts keep pointing into the cells).  With
+ * `used` (from vm_stream_used), fields the program never reads are left
+ * missing without being parsed. */
 void vm_parse_event(const Prog *p, uint32_t stream, const VmCell *cells, VmEvent *out);
+void vm_parse_event_used(const Prog *p, uint32_t stream, const VmCell *cells, VmEvent *out, const uint8_t *used);
+
+/* Which fields of a stream the program reads (its where bodies, aggregate
+ * values and the time field); used must hold nfields bytes. */
+void vm_stream_used(const Prog *p, uint32_t stream, uint8_t *used);
 
 /* Parse a cell as a value of type t (blank: missing; bad: missing and
  * *invalid set). */
