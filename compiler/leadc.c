@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "compile.h"
 #include "leadc_cmds.h"
+#include "diff.h"
 
 static void usage(FILE *out)
 {
@@ -24,6 +25,8 @@ static void usage(FILE *out)
 "  compile FILE [-o OUT]   check, then write bytecode (default: FILE with .leadc)\n"
 "  test FILE...            run the test blocks: one line per test, then\n"
 "                          'N passed, N failed'\n"
+"  diff OLD NEW --data CSV the impact of a rule change on real data: per output,\n"
+"                          old-by-new transition counts with example keys\n"
 "  disasm FILE.leadc       list a bytecode file: header, constants, code\n"
 "\n"
 "Options:\n"
@@ -31,7 +34,10 @@ static void usage(FILE *out)
 "  -o FILE                 output file (compile)\n"
 "      --as-of DATE        the as-of date for tests without 'as of'\n"
 "      --allow-native LIB  allow tests to call extern functions from LIB\n"
-"      --format FMT        diagnostics as text (default), json, github or sarif\n"
+"      --format FMT        diagnostics as text (default), json, github or sarif;\n"
+"                          for diff, the report as text, markdown or json\n"
+"      --data FILE         (diff) the records to run both definitions over\n"
+"      --events NAME=FILE  (diff) an event stream's file (repeatable)\n"
 "      --color WHEN        colour diagnostics: auto (default), always, never\n"
 "      --coverage          (test) list the score lines, classify lines and\n"
 "                          defines that no test exercised\n"
@@ -59,9 +65,14 @@ int main(int argc, char **argv)
         { "coverage", no_argument, NULL, 5 },
         { "Werror", no_argument, NULL, 6 },
         { "strip", no_argument, NULL, 7 },
+        { "data", required_argument, NULL, 8 },
+        { "events", required_argument, NULL, 9 },
         { NULL, 0, NULL, 0 },
     };
     LeadcOpts o = { 0 };
+    const char *data = NULL;
+    DiffEvents *events = calloc((size_t)argc + 1, sizeof *events);
+    uint32_t nevents = 0;
     o.format = DF_TEXT;
     o.color = -1;
     o.incdirs = calloc((size_t)argc + 1, sizeof *o.incdirs);
@@ -90,12 +101,7 @@ int main(int argc, char **argv)
             break;
         case 2: o.allow[o.nallow++] = optarg; break;
         case 3:
-            if (strcmp(optarg, "text") == 0) o.format = DF_TEXT;
-            else if (strcmp(optarg, "json") == 0) o.format = DF_JSON;
-            else if (strcmp(optarg, "github") == 0) o.format = DF_GITHUB;
-            else if (strcmp(optarg, "sarif") == 0) o.format = DF_SARIF;
-            else { fprintf(stderr, "leadc: --format must be text, json, github or sarif, not '%s'\n", optarg); return 2; }
-            o.format_given = optarg;
+            o.format_given = optarg;      /* checked once the command is known */
             break;
         case 4:
             if (strcmp(optarg, "auto") == 0) o.color = -1;
@@ -106,6 +112,16 @@ int main(int argc, char **argv)
         case 5: o.coverage = true; break;
         case 6: o.werror = true; break;
         case 7: o.strip = true; break;
+        case 8: data = optarg; break;
+        case 9: {
+            char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg || !eq[1]) { fprintf(stderr, "leadc: --events needs NAME=FILE, not '%s'\n", optarg); return 2; }
+            *eq = 0;
+            events[nevents].name = optarg;
+            events[nevents].path = eq + 1;
+            nevents++;
+            break;
+        }
         default:
             fputs("Try 'leadc --help' for more information.\n", stderr);
             return 2;
@@ -117,6 +133,14 @@ int main(int argc, char **argv)
     }
     if (o.color < 0) o.color = isatty(STDERR_FILENO) && getenv("NO_COLOR") == NULL;
     const char *cmd = argv[optind++];
+    if (o.format_given && strcmp(cmd, "diff") != 0) {
+        const char *f = o.format_given;
+        if (strcmp(f, "text") == 0) o.format = DF_TEXT;
+        else if (strcmp(f, "json") == 0) o.format = DF_JSON;
+        else if (strcmp(f, "github") == 0) o.format = DF_GITHUB;
+        else if (strcmp(f, "sarif") == 0) o.format = DF_SARIF;
+        else { fprintf(stderr, "leadc: --format must be text, json, github or sarif, not '%s'\n", f); free(events); return 2; }
+    }
     o.files = (const char **)argv + optind;
     o.nfiles = (uint32_t)(argc - optind);
     int st;
@@ -124,13 +148,15 @@ int main(int argc, char **argv)
     else if (strcmp(cmd, "compile") == 0) st = leadc_compile(&o);
     else if (strcmp(cmd, "test") == 0) st = leadc_test(&o);
     else if (strcmp(cmd, "disasm") == 0) st = leadc_disasm(&o);
+    else if (strcmp(cmd, "diff") == 0) st = leadc_diff(&o, data, events, nevents, o.format_given);
     else if (strcmp(cmd, "help") == 0) { usage(stdout); st = 0; }
     else {
-        fprintf(stderr, "leadc: unknown command '%s' (commands: check, compile, test, disasm)\n"
+        fprintf(stderr, "leadc: unknown command '%s' (commands: check, compile, test, diff, disasm)\n"
                         "Try 'leadc --help' for more information.\n", cmd);
         st = 2;
     }
     free(o.incdirs);
     free(o.allow);
+    free(events);
     return st;
 }
