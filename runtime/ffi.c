@@ -61,7 +61,7 @@ VmValue vm_ffi_call(VmCtx *vm, uint32_t ext, const VmValue *args, uint32_t nargs
     const Prog *p = vm->p;
     const PExtern *x = &p->externs[ext];
     if (!p->ext_fn) {                  /* not allowed to load (leadc test) */
-        vm->refused_ext = (int32_t)ext;
+        if (vm->refused_ext < 0) vm->refused_ext = (int32_t)ext;      /* the first one */
         return vm_missing();
     }
     ExtCall *call = &((ExtCall *)p->ext_cif)[ext];
