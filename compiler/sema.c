@@ -442,7 +442,7 @@ static void collect(Sema *s)
     }
     Loc top = { 0, 0, 0 };
     if (!s->record) err(s, top, "the program declares no record (add 'record NAME key FIELD { ... }')");
-    if (!s->lead) err(s, top, "the program has no 'lead when' line");
+    if (!s->lead) err(s, top, "the program has no 'lead when' line (add 'lead when CONDITION')");
 }
 
 static void signatures(Sema *s)
@@ -451,10 +451,17 @@ static void signatures(Sema *s)
         fields_of(s, s->record, &s->fields, &s->nfields, &s->key, "key");
         for (uint32_t i = 0; i < s->nfields; i++) {
             Sym *y = sym_find(s, s->fields[i].name, s->fields[i].len);
-            if (y) {
-                err(s, s->fields[i].loc, "field '%.*s' has the name of a %s; rename one of them",
+            if (!y) continue;
+            Loc fl = s->fields[i].loc, yl = sym_loc(s, y);
+            bool field_first = fl.file < yl.file || (fl.file == yl.file && fl.off < yl.off);
+            if (field_first) {
+                err(s, yl, "%s '%.*s' has the name of a record field; rename one of them",
+                    sym_kind_name(y->kind), (int)s->fields[i].len, s->fields[i].name);
+                note(s, fl, "the field is declared here");
+            } else {
+                err(s, fl, "field '%.*s' has the name of a %s; rename one of them",
                     (int)s->fields[i].len, s->fields[i].name, sym_kind_name(y->kind));
-                note(s, sym_loc(s, y), "the %s is declared here", sym_kind_name(y->kind));
+                note(s, yl, "the %s is declared here", sym_kind_name(y->kind));
             }
         }
     }
@@ -503,6 +510,7 @@ static void signatures(Sema *s)
             for (uint32_t j = 0; j < i; j++)
                 if (name_eq(d->params[j].name, d->params[j].len, d->params[i].name, d->params[i].len)) {
                     err(s, d->params[i].loc, "duplicate parameter '%.*s'", (int)d->params[i].len, d->params[i].name);
+                    note(s, d->params[j].loc, "'%.*s' was first declared here", (int)d->params[j].len, d->params[j].name);
                     break;
                 }
         }
@@ -525,8 +533,14 @@ static void signatures(Sema *s)
         if (d->nparams > 16)
             err(s, d->nloc, "an extern function takes at most 16 parameters");
         if (memchr(d->lib, '/', d->liblen) && d->lib[0] != '/') {
+            /* relative to the declaring file's directory, made absolute
+             * (the library need not exist yet: then the directory is) */
             char buf[4096];
-            snprintf(buf, sizeof buf, "%s/%s", dir_of(s, d->libloc.file), d->lib);
+            char *dir = realpath(dir_of(s, d->libloc.file), NULL);
+            const char *lib = d->lib;
+            while (lib[0] == '.' && lib[1] == '/') lib += 2;
+            snprintf(buf, sizeof buf, "%s/%s", dir ? dir : dir_of(s, d->libloc.file), lib);
+            free(dir);
             char *abs = realpath(buf, NULL);
             ei->lib = arena_strndup(A, abs ? abs : buf, strlen(abs ? abs : buf));
             free(abs);
@@ -906,16 +920,65 @@ static bool cmp_types(Sema *s, Expr *e, Expr **pa, Expr **pb, bool ord, Loc oplo
     return true;
 }
 
+/* The type a bare name has, without reporting anything (T_ERR when it is
+ * no field, parameter, define or classification, or has no type yet). */
+static Type peek_name(Sema *s, const Scope *sc, const Expr *e)
+{
+    if (e->kind != E_NAME || e->paren) return T_ERR;
+    Look lk = lookup(s, sc, e->str, e->slen);
+    switch (lk.kind) {
+    case L_EVFIELD: return sc->stream->fields[lk.idx].type;
+    case L_PARAM: return sc->di ? sc->di->ptypes[lk.idx] : T_ERR;
+    case L_FIELD: return s->fields[lk.idx].type;
+    case L_SYM:
+        if (lk.sym->kind == SYM_DEFINE && !s->defines[lk.idx].decl->has_params) return s->defines[lk.idx].type;
+        if (lk.sym->kind == SYM_CLASS) return (Type){ TY_CLASS, (uint16_t)lk.idx };
+        return T_ERR;
+    case L_NONE: break;
+    }
+    return T_ERR;
+}
+
+/* Is the candidate lab (a bare name or text literal) to be read against the
+ * bare name x, so that x must be checked first?  Yes when lab names nothing
+ * (it may be one of x's labels), or when x is a level or classification and
+ * lab is one of its labels (a label wins over a field of the same name,
+ * whichever side it is on: appendix A "Levels") or a text literal (which
+ * must be one). */
+static bool labels_by(Sema *s, const Scope *sc, const Expr *lab, const Expr *x)
+{
+    if (!is_candidate(lab) || x->kind != E_NAME || x->paren) return false;
+    if (lookup(s, sc, x->str, x->slen).kind == L_NONE) return false;
+    if (lab->kind == E_NAME && lookup(s, sc, lab->str, lab->slen).kind == L_NONE) return true;
+    Type t = peek_name(s, sc, x);
+    if (t.kind != TY_LEVEL && t.kind != TY_CLASS) return false;
+    if (lab->kind == E_STR) return true;
+    int k = t.kind == TY_LEVEL ? level_label(s, t.id, lab->str, lab->slen)
+                               : class_label(s, t.id, lab->str, lab->slen);
+    return k >= 0;
+}
+
+/* Check e against the type of the operand it is compared with.  When that
+ * operand is already in error, a bare name that names nothing is most likely
+ * one of its labels: it is not reported again (no cascade). */
+static Type check_against(Sema *s, Scope *sc, Expr *e, Type other)
+{
+    if (other.kind == TY_ERR && e->kind == E_NAME && !e->paren &&
+        lookup(s, sc, e->str, e->slen).kind == L_NONE)
+        return e->type = T_ERR;
+    return check(s, sc, e, other);
+}
+
 /* Check both operands of a binary form, the bare name or text literal last
  * so that it can be taken as a label of the other side's level. */
 static void check_pair(Sema *s, Scope *sc, Expr *a, Expr *b, Type hint)
 {
-    if (is_candidate(a) && !is_candidate(b)) {
+    if (is_candidate(a) && (!is_candidate(b) || labels_by(s, sc, a, b))) {
         Type tb = check(s, sc, b, hint);
-        check(s, sc, a, tb);
+        check_against(s, sc, a, tb);
     } else {
         Type ta = check(s, sc, a, hint);
-        check(s, sc, b, ta);
+        check_against(s, sc, b, ta);
     }
 }
 
@@ -948,7 +1011,7 @@ static Type check_name(Sema *s, Scope *sc, Expr *e, Type hint)
             DefineInfo *di = &s->defines[lk.idx];
             di->used = true;
             if (di->decl->has_params) {
-                err(s, e->loc, "'%.*s' takes parameters: call it as %.*s(...)", (int)e->slen, e->str, (int)e->slen, e->str);
+                err(s, e->strloc, "'%.*s' takes parameters: call it as %.*s(...)", (int)e->slen, e->str, (int)e->slen, e->str);
                 return e->type = T_ERR;
             }
             e->res = R_DEFINE; e->ref = lk.idx;
@@ -958,14 +1021,14 @@ static Type check_name(Sema *s, Scope *sc, Expr *e, Type hint)
             e->res = R_CLASS; e->ref = lk.idx;
             return e->type = (Type){ TY_CLASS, (uint16_t)lk.idx };
         case SYM_SET:
-            err(s, e->loc, "'%.*s' is a set: use it after 'in'", (int)e->slen, e->str);
+            err(s, e->strloc, "'%.*s' is a set: use it after 'in'", (int)e->slen, e->str);
             return e->type = T_ERR;
         case SYM_STREAM:
-            err(s, e->loc, "'%.*s' is an event stream: use it in an aggregate such as count(%.*s)",
+            err(s, e->strloc, "'%.*s' is an event stream: use it in an aggregate such as count(%.*s)",
                 (int)e->slen, e->str, (int)e->slen, e->str);
             return e->type = T_ERR;
         case SYM_EXTERN:
-            err(s, e->loc, "'%.*s' is a function: call it as %.*s(...)", (int)e->slen, e->str, (int)e->slen, e->str);
+            err(s, e->strloc, "'%.*s' is a function: call it as %.*s(...)", (int)e->slen, e->str, (int)e->slen, e->str);
             return e->type = T_ERR;
         }
         break;
@@ -981,12 +1044,14 @@ static Type check_name(Sema *s, Scope *sc, Expr *e, Type hint)
             if (dd < bd && dd < e->slen) { bd = dd; best = lv->labels[i].name; }
         }
         if (best)
-            err(s, e->loc, "'%.*s' is not a label of %s; did you mean '%s'?", (int)e->slen, e->str, tn(s, hint, b1), best);
+            err(s, e->strloc, "'%.*s' is not a label of %s; did you mean '%s'?", (int)e->slen, e->str, tn(s, hint, b1), best);
         else
-            err(s, e->loc, "'%.*s' is not a label of %s", (int)e->slen, e->str, tn(s, hint, b1));
+            err(s, e->strloc, "'%.*s' is not a label of %s", (int)e->slen, e->str, tn(s, hint, b1));
         return e->type = T_ERR;
     }
-    unknown_name(s, sc, e->loc, e->str, e->slen);
+    if (!s->record)
+        return e->type = T_ERR;      /* no record: names are unknown, and that is reported once */
+    unknown_name(s, sc, e->strloc, e->str, e->slen);
     return e->type = T_ERR;
 }
 
@@ -1254,6 +1319,10 @@ static Type check_call(Sema *s, Scope *sc, Expr *e, Type hint)
             unsigned dd = diag_distance(name, len, lead_builtins[i].name, (uint32_t)strlen(lead_builtins[i].name));
             if (dd < bd && dd < len) { bd = dd; best = lead_builtins[i].name; }
         }
+        for (size_t i = 0; i < sizeof agg_names / sizeof agg_names[0]; i++) {
+            unsigned dd = diag_distance(name, len, agg_names[i].name, (uint32_t)strlen(agg_names[i].name));
+            if (dd < bd && dd < len) { bd = dd; best = agg_names[i].name; }
+        }
         for (uint32_t i = 0; i < s->symcap; i++)
             if (s->syms[i].name && (s->syms[i].kind == SYM_DEFINE || s->syms[i].kind == SYM_EXTERN)) {
                 unsigned dd = diag_distance(name, len, s->syms[i].name, s->syms[i].len);
@@ -1295,10 +1364,12 @@ static Type check_call(Sema *s, Scope *sc, Expr *e, Type hint)
         }
         if (any_text) t0 = T_TEXT;
         if (any_time) t0 = T_TIME;
+        uint32_t j0 = 0;            /* the first argument of the common type */
+        while (j0 + 1 < e->nkids && !type_eq(e->kids[j0]->type, t0)) j0++;
         for (uint32_t i = 0; i < e->nkids; i++)
             if (!coerce(s, &e->kids[i], t0)) {
-                err(s, e->kids[i]->loc, "coalesce(...) takes arguments of one type: argument %u is %s, argument 1 is %s",
-                    i + 1, tn(s, e->kids[i]->type, b1), tn(s, t0, b2));
+                err(s, e->kids[i]->loc, "coalesce(...) takes arguments of one type: argument %u is %s, argument %u is %s",
+                    i + 1, tn(s, e->kids[i]->type, b1), j0 + 1, tn(s, t0, b2));
                 return e->type = T_ERR;
             }
         e->res = R_BUILTIN;
@@ -1348,7 +1419,27 @@ static Type check_call(Sema *s, Scope *sc, Expr *e, Type hint)
     o = 0;
     for (uint32_t k = 0; k < e->nkids && o < 200; k++)
         o += (size_t)snprintf(got + o, sizeof got - o, "%s%s", k ? ", " : "", tn(s, e->kids[k]->type, b1));
-    err(s, e->strloc, "no form of '%.*s' takes (%s); it takes %s", (int)len, name, got, want);
+    /* Point at the first argument no form of the right arity takes there
+     * (appendix B: a function argument of the wrong type), else at the name. */
+    Loc at = e->strloc;
+    for (uint32_t k = 0; k < e->nkids; k++) {
+        bool fits = false, arity = false;
+        for (uint32_t i = (uint32_t)first; i < lead_nbuiltins && !fits; i++) {
+            const Builtin *b = &lead_builtins[i];
+            if (strcmp(b->name, lead_builtins[first].name) != 0) break;
+            size_t np = strlen(b->params);
+            bool var = np && b->params[np - 1] == '+';
+            size_t fixed = var ? np - 1 : np;
+            if (var ? e->nkids < fixed : e->nkids != fixed) continue;
+            arity = true;
+            char want1 = k < fixed ? b->params[k] : b->params[fixed - 1];
+            Type t = e->kids[k]->type;
+            fits = want1 == '*' || sig_letter(t) == want1 || (t.kind == TY_CLASS && want1 == 't') ||
+                   (t.kind == TY_DATE && want1 == 'T');
+        }
+        if (arity && !fits) { at = e->kids[k]->loc; break; }
+    }
+    err(s, at, "no form of '%.*s' takes (%s); it takes %s", (int)len, name, got, want);
     return e->type = T_ERR;
 }
 
@@ -1405,7 +1496,7 @@ static Type check_in(Sema *s, Scope *sc, Expr *e)
             ok = false;
             continue;
         }
-        Type ti = check(s, sc, it, tx);
+        Type ti = check_against(s, sc, it, tx);
         if (ti.kind == TY_ERR || tx.kind == TY_ERR) { ok = false; continue; }
         if (it->kind == E_NAME && it->res != R_LABEL && it->res != R_NONE) {
             err(s, it->loc, "a list after 'in' holds literals; '%.*s' is not a label of %s",
@@ -1445,7 +1536,7 @@ static Type check(Sema *s, Scope *sc, Expr *e, Type hint)
         if (hint.kind == TY_LEVEL) {
             int k = level_label(s, hint.id, e->str, e->slen);
             if (k < 0) {
-                err(s, e->loc, "'%.*s' is not a label of %s", (int)e->slen, e->str, tn(s, hint, b1));
+                err(s, e->strloc, "'%.*s' is not a label of %s", (int)e->slen, e->str, tn(s, hint, b1));
                 return e->type = T_ERR;
             }
             e->res = R_LABEL; e->ref = k;
@@ -1555,16 +1646,22 @@ static Type check(Sema *s, Scope *sc, Expr *e, Type hint)
     }
     case E_BETWEEN: {
         Expr *x = e->kids[0];
-        if (is_candidate(x) && !(is_candidate(e->kids[1]) && is_candidate(e->kids[2]))) {
-            Expr *o = is_candidate(e->kids[1]) ? e->kids[2] : e->kids[1];
-            Type to = check(s, sc, o, T_ERR);
-            check(s, sc, x, to);
-            check(s, sc, o == e->kids[1] ? e->kids[2] : e->kids[1], x->type);
-        } else {
-            Type tx = check(s, sc, x, T_ERR);
-            check(s, sc, e->kids[1], tx);
-            check(s, sc, e->kids[2], tx);
+        /* the first operand that is not a candidate label decides the type;
+         * among candidates, a name of a level or classification */
+        uint32_t first = 0;
+        if (is_candidate(x)) {
+            uint32_t k;
+            for (k = 1; k < 3 && is_candidate(e->kids[k]); k++) {}
+            if (k == 3)
+                for (k = 0; k < 3; k++) {
+                    TyKind tk = peek_name(s, sc, e->kids[k]).kind;
+                    if (tk == TY_LEVEL || tk == TY_CLASS) break;
+                }
+            first = k < 3 ? k : 0;
         }
+        Type t0 = check(s, sc, e->kids[first], T_ERR);
+        for (uint32_t k = 0; k < 3; k++)
+            if (k != first) check_against(s, sc, e->kids[k], t0);
         /* x is shared by both halves: convert it once, for the wider side */
         if (x->type.kind == TY_DATE &&
             (e->kids[1]->type.kind == TY_TIME || e->kids[2]->type.kind == TY_TIME))
@@ -1717,13 +1814,32 @@ static void check_literal_value(Sema *s, FieldInfo *f, TestField *tf)
         break;
     default: break;
     }
-    err(s, v->loc, "field '%.*s' is %s, but this is %s", (int)f->len, f->name, tn(s, ft, b1), got);
+    if (ft.kind == TY_BOOL && v->kind == E_NAME)
+        err(s, v->loc, "field '%.*s' is bool: write true or false, not '%.*s'", (int)f->len, f->name,
+            (int)v->slen, v->str);
+    else
+        err(s, v->loc, "field '%.*s' is %s, but this is %s", (int)f->len, f->name, tn(s, ft, b1), got);
+}
+
+/* The declared name of this kind closest to a misspelt one, or NULL. */
+static const char *suggest_sym(Sema *s, const char *name, uint32_t len, SymKind kind)
+{
+    const char *best = NULL;
+    unsigned bd = len <= 3 ? 2 : 3;
+    for (uint32_t i = 0; i < s->symcap; i++)
+        if (s->syms[i].name && s->syms[i].kind == kind) {
+            unsigned dd = diag_distance(name, len, s->syms[i].name, s->syms[i].len);
+            if (dd < bd && dd < len) { bd = dd; best = s->syms[i].name; }
+        }
+    return best;
 }
 
 static void check_test(Sema *s, Decl *t)
 {
     char b1[160];
     int records = 0;
+    bool unknown_lit = false;
+    TestLit *first_rec = NULL;
     if (t->nexpects == 0)
         err(s, t->loc, "a test needs at least one 'expect' line");
     for (uint32_t i = 0; i < t->nlits; i++) {
@@ -1732,8 +1848,12 @@ static void check_test(Sema *s, Decl *t)
         uint32_t nfields;
         const char *owner;
         if (s->record && name_eq(tl->name, tl->len, s->record->name, s->record->len)) {
-            if (++records == 2)
+            if (++records == 1)
+                first_rec = tl;
+            else if (records == 2) {
                 err(s, tl->loc, "a test has exactly one record literal; this is a second '%.*s'", (int)tl->len, tl->name);
+                note(s, first_rec->loc, "the first record literal is here");
+            }
             fields = s->fields; nfields = s->nfields; owner = "record";
             tl->repeat_idx_stream = -1;
             if (tl->has_repeat)
@@ -1741,8 +1861,22 @@ static void check_test(Sema *s, Decl *t)
         } else {
             Sym *y = sym_find(s, tl->name, tl->len);
             if (!y || y->kind != SYM_STREAM) {
-                err(s, tl->loc, "'%.*s' is neither the record ('%s') nor an event stream", (int)tl->len, tl->name,
-                    s->record ? s->record->name : "none");
+                const char *best = NULL; unsigned bd = 3;
+                if (s->record) {
+                    unsigned dd = diag_distance(tl->name, tl->len, s->record->name, s->record->len);
+                    if (dd < bd && dd < tl->len) { bd = dd; best = s->record->name; }
+                }
+                for (uint32_t j = 0; j < s->nstreams; j++) {
+                    unsigned dd = diag_distance(tl->name, tl->len, s->streams[j].name, s->streams[j].len);
+                    if (dd < bd && dd < tl->len) { bd = dd; best = s->streams[j].name; }
+                }
+                if (best)
+                    err(s, tl->loc, "'%.*s' is neither the record nor an event stream; did you mean '%s'?",
+                        (int)tl->len, tl->name, best);
+                else
+                    err(s, tl->loc, "'%.*s' is neither the record ('%s') nor an event stream", (int)tl->len, tl->name,
+                        s->record ? s->record->name : "none");
+                unknown_lit = true;
                 continue;
             }
             tl->repeat_idx_stream = y->idx;
@@ -1770,13 +1904,14 @@ static void check_test(Sema *s, Decl *t)
             for (uint32_t j = 0; j < k; j++)
                 if (name_eq(tl->fields[j].name, tl->fields[j].len, tf->name, tf->len)) {
                     err(s, tf->loc, "field '%.*s' is given twice", (int)tf->len, tf->name);
+                    note(s, tl->fields[j].loc, "'%.*s' is first given here", (int)tf->len, tf->name);
                     break;
                 }
             tf->field_idx = fi;
             check_literal_value(s, &fields[fi], tf);
         }
     }
-    if (records == 0 && s->record)
+    if (records == 0 && s->record && !unknown_lit)
         err(s, t->loc, "a test needs exactly one record literal ('%s { ... }')", s->record->name);
     for (uint32_t i = 0; i < t->nexpects; i++) {
         Expect *x = &t->expects[i];
@@ -1784,8 +1919,13 @@ static void check_test(Sema *s, Decl *t)
         Sym *y = sym_find(s, x->name, x->len);
         if (x->kind == X_LABEL) {
             if (!y || y->kind != SYM_CLASS) {
-                err(s, x->nloc, "'expect %.*s = ...' needs a classification; '%.*s' is not one",
-                    (int)x->len, x->name, (int)x->len, x->name);
+                const char *best = y ? NULL : suggest_sym(s, x->name, x->len, SYM_CLASS);
+                if (best)
+                    err(s, x->nloc, "'expect %.*s = ...' needs a classification; did you mean '%s'?",
+                        (int)x->len, x->name, best);
+                else
+                    err(s, x->nloc, "'expect %.*s = ...' needs a classification; '%.*s' is not one",
+                        (int)x->len, x->name, (int)x->len, x->name);
                 continue;
             }
             int k = class_label(s, (uint16_t)y->idx, x->label.name, x->label.len);
@@ -1804,6 +1944,11 @@ static void check_test(Sema *s, Decl *t)
             continue;
         }
         if (!y || y->kind != SYM_DEFINE) {
+            const char *best = y ? NULL : suggest_sym(s, x->name, x->len, SYM_DEFINE);
+            if (best) {
+                err(s, x->nloc, "'expect %.*s' needs a bool define; did you mean '%s'?", (int)x->len, x->name, best);
+                continue;
+            }
             err(s, x->nloc, "'expect %.*s' needs a bool define; '%.*s' is not a define", (int)x->len, x->name,
                 (int)x->len, x->name);
             continue;
