@@ -29,6 +29,12 @@ typedef struct LexCtx {
     size_t start;            /* offset of the first token (after a BOM) */
     size_t tokstart;         /* offset of the current token */
     int last_tok;            /* previous token returned (0 at start) */
+    int prev_tok;            /* the one before it (syntax error messages) */
+    uint32_t last_off, last_end, prev_off, prev_end;   /* where they are */
+    size_t rewind_to;        /* 1 + offset to scan again from after an error (0: none) */
+    unsigned rewinds;
+    void *rewind_buf;        /* the flex buffer of the last rewind */
+    size_t stray_end;        /* end of the last non-ASCII character reported */
     /* score blocks: a leading + or - on a line is a score-line sign */
     int score_pending;       /* the last token was `score` */
     int score_depth;         /* brace depth inside a score block (0: outside) */
@@ -47,5 +53,16 @@ typedef struct LexCtx {
 /* Parse one source text into ctx->ast; returns the number of syntax and
  * lexical errors reported. */
 int lead_parse(LexCtx *ctx);
+
+/* Scan again from byte off (a declaration keyword that an incomplete
+ * declaration took as a name; see parser.y). */
+void lead_rewind(LexCtx *ctx, size_t off);
+
+/* Scan ctx->src without parsing, calling cb for each token (the token
+ * numbers and values of grammar/parser.h); returns the number of lexical
+ * errors.  For the scanner's unit tests. */
+union LEAD_YYSTYPE;
+int lead_scan_all(LexCtx *ctx, void (*cb)(void *u, int tok, Loc loc, const union LEAD_YYSTYPE *v),
+                  void *u);
 
 #endif

@@ -19,7 +19,9 @@
  *     stack could run out;
  *   - after a syntax error the lexer skips to the next declaration keyword at
  *     the start of a line, so every declaration's first error is reported
- *     once and nothing cascades. */
+ *     once and nothing cascades; when an incomplete declaration swallowed
+ *     that keyword as a name, the error is reported at the keyword and the
+ *     lexer scans again from it (see yyreport_syntax_error). */
 
 %code requires {
 #include "ast.h"
@@ -75,11 +77,30 @@ static void *grow(Arena *a, void **arr, uint32_t *n, size_t size)
 }
 #define PUSH(arr, n) grow(A, (void **)&(arr), &(n), sizeof *(arr))
 
+/* The first token after `at` (white space and comments skipped): where a
+ * nested expression begins. */
+static Loc next_token_loc(struct LexCtx *ctx, Loc at)
+{
+    size_t k = at.end;
+    while (k < ctx->len) {
+        char ch = ctx->src[k];
+        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v') k++;
+        else if (ch == '#') { while (k < ctx->len && ctx->src[k] != '\n' && ctx->src[k] != '\r') k++; }
+        else break;
+    }
+    if (k >= ctx->len) return at;
+    return (Loc){ at.file, (uint32_t)k, (uint32_t)k + 1 };
+}
+
+/* Entering one more level: the operand of `at` (a parenthesis, argument
+ * list, if, not or unary minus).  The level that passes the limit is
+ * reported at its first token (appendix A "Limits"). */
 static int nest_in(struct LexCtx *ctx, Loc at)
 {
     if (++ctx->depth >= LEAD_MAX_NEST) {
-        diag_report(ctx->diags, SEV_ERROR, PH_SYNTAX, at,
-                    "expression nested too deeply (the limit is %d levels)", LEAD_MAX_NEST);
+        diag_report(ctx->diags, SEV_ERROR, PH_SYNTAX, next_token_loc(ctx, at),
+                    "expression nested too deeply (the limit is %d levels); "
+                    "split it with defines", LEAD_MAX_NEST);
         ctx->syntax_errors++;
         ctx->too_deep = 1;
         return 1;
@@ -201,12 +222,18 @@ program
 
 decls
     : %empty
-    | decls decl            { ast_add_decl(A, ctx->ast, $2); ctx->depth = 0; }
+    | decls decl            { $2->module = ctx->module; ast_add_decl(A, ctx->ast, $2); ctx->depth = 0; }
     | decls error           {
           /* Resynchronise at the next declaration keyword that starts a line
-           * (see lead_yylex); keep the lookahead if it already is one. */
+           * (see lead_yylex); keep the lookahead if it already is one.  When
+           * the unexpected token came right after such a keyword that the
+           * incomplete declaration took as a name, scan again from it. */
           ctx->depth = 0;
-          if (yychar != T_YYEOF && !lead_sync_token(ctx, yychar, yylloc.off)) {
+          if (ctx->rewind_to) {
+              lead_rewind(ctx, ctx->rewind_to - 1);
+              ctx->rewind_to = 0;
+              yyclearin;
+          } else if (yychar != T_YYEOF && !lead_sync_token(ctx, yychar, yylloc.off)) {
               ctx->recovering = 1;
               yyclearin;
           }
@@ -441,6 +468,7 @@ test_items
     | test_items AS OF DATE { if ($1->has_asof) {
                                   diag_report(ctx->diags, SEV_ERROR, PH_SYNTAX, @2,
                                               "a test has at most one 'as of' line");
+                                  diag_note(ctx->diags, $1->asofloc, "the first 'as of' is here");
                                   ctx->syntax_errors++;
                               }
                               $1->has_asof = true; $1->asof = $4; $1->asofloc = @2; $$ = $1; }
@@ -489,7 +517,7 @@ lit_fields
     ;
 
 literal
-    : STRING                { $$ = lit(ctx, E_STR, @1); $$->str = $1.s; $$->slen = $1.len; }
+    : STRING                { $$ = lit(ctx, E_STR, @1); $$->str = $1.s; $$->slen = $1.len; $$->strloc = @1; }
     | NUMBER                { $$ = lit(ctx, E_NUM, @1); $$->v.num = $1; }
     | '-' NUMBER            { $$ = lit(ctx, E_NUM, @$); $$->v.num = -$2; }
     | DATE                  { $$ = lit(ctx, E_DATE, @1); $$->v.date = $1; }
@@ -578,7 +606,7 @@ unary
 
 primary
     : NUMBER                { $$ = lit(ctx, E_NUM, @1); $$->v.num = $1; }
-    | STRING                { $$ = lit(ctx, E_STR, @1); $$->str = $1.s; $$->slen = $1.len; }
+    | STRING                { $$ = lit(ctx, E_STR, @1); $$->str = $1.s; $$->slen = $1.len; $$->strloc = @1; }
     | DATE                  { $$ = lit(ctx, E_DATE, @1); $$->v.date = $1; }
     | TIME                  { $$ = lit(ctx, E_TIME, @1); $$->v.time = $1; }
     | TRUE                  { $$ = lit(ctx, E_BOOL, @1); $$->v.b = true; }
@@ -596,7 +624,7 @@ primary
                             { UNNEST(); $$ = $4; $$->kind = E_CALL; $$->loc = loc_span(@1, @5);
                               $$->str = $1.s; $$->slen = $1.len; $$->strloc = @1; }
     | '(' { NEST(@1); } expr ')'
-                            { UNNEST(); $$ = $3; $$->paren = true; }
+                            { UNNEST(); $$ = $3; $$->paren = true; $$->loc = loc_span(@1, @4); }
     | IF { NEST(@1); } expr THEN expr ELSE expr %prec LOWEST
                             { UNNEST(); $$ = ast_expr(A, E_IF, loc_span(@1, $7->loc));
                               ast_add_kid(A, $$, $3); ast_add_kid(A, $$, $5); ast_add_kid(A, $$, $7); }
@@ -680,6 +708,29 @@ static const char *sym_name(yysymbol_kind_t k, char *buf, size_t n)
     return s;
 }
 
+static bool is_cmp_token(yysymbol_kind_t k)
+{
+    static const char *const ops[] = { "'='", "'!='", "'<'", "'<='", "'>'", "'>='" };
+    char b[64];
+    const char *n = sym_name(k, b, sizeof b);
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(n, ops[i]) == 0) return true;
+    return false;
+}
+
+/* Can this token end an operand (so that an operator may follow it)? */
+static bool ends_operand(int tok)
+{
+    switch (tok) {
+    case T_NAME: case T_BQNAME: case T_STRING: case T_NUMBER: case T_DATE: case T_TIME:
+    case T_TRUE: case T_FALSE: case T_LEAD: case T_SCORE: case T_MISSING: case T_PRESENT:
+    case T_DAY: case T_DAYS: case T_WEEK: case T_WEEKS: case T_HOUR: case T_HOURS:
+    case ')': case ']':
+        return true;
+    }
+    return false;
+}
+
 static int yyreport_syntax_error(const yypcontext_t *pc, void *scanner, struct LexCtx *ctx)
 {
     (void)scanner;
@@ -692,6 +743,23 @@ static int yyreport_syntax_error(const yypcontext_t *pc, void *scanner, struct L
 
     if (ctx->too_deep)
         return 0;
+    if (la == YYSYMBOL_YYUNDEF)
+        return 0;                /* a character the lexer has already reported */
+    /* `define a = n >` and a new line `define b = 1`: keywords are names in
+     * expressions, so the parser took `define` as a field and stumbles on
+     * `b`.  The mistake is before `define`: say so there, and parse the
+     * declaration it starts (unless the keyword did start a declaration:
+     * then it is on top of the stack). */
+    if (ctx->prev_tok && ctx->rewinds < 100 && lead_sync_token(ctx, ctx->prev_tok, ctx->prev_off) &&
+        yystos[*pc->yyssp] != YYTRANSLATE(ctx->prev_tok)) {
+        Loc pl = { ctx->file, ctx->prev_off, ctx->prev_end };
+        diag_report(ctx->diags, SEV_ERROR, PH_SYNTAX, pl,
+                    "unexpected '%.*s'; the declaration before it is incomplete",
+                    (int)(pl.end - pl.off), ctx->src + pl.off);
+        ctx->syntax_errors++;
+        ctx->rewind_to = (size_t)ctx->prev_off + 1;
+        return 0;
+    }
     if (la == YYSYMBOL_YYEOF)
         o += (size_t)snprintf(msg + o, sizeof msg - o, "unexpected end of file");
     else if (la == YYSYMBOL_YYerror || la == YYSYMBOL_YYUNDEF)
@@ -716,9 +784,21 @@ static int yyreport_syntax_error(const yypcontext_t *pc, void *scanner, struct L
             if (d < bestd && d < sl) { bestd = d; best = s; snprintf(b2best, sizeof b2best, "%s", s); best = b2best; }
         }
     }
-    if (best) {
+    if (is_cmp_token(la) && ends_operand(ctx->prev_tok)) {
+        o += (size_t)snprintf(msg + o, sizeof msg - o,
+                              "; comparisons do not chain: join them with 'and', as in 'a < b and b < c'");
+    } else if (best) {
         o += (size_t)snprintf(msg + o, sizeof msg - o, "; did you mean %s?", best);
-    } else if (n > 0 && n <= 5) {
+    } else if (n > 5) {
+        /* too many to list: say what kind of thing was expected */
+        bool want_name = false, want_number = false;
+        for (int i = 0; i < n; i++) {
+            if (exp[i] == YYSYMBOL_NAME) want_name = true;
+            if (exp[i] == YYSYMBOL_NUMBER) want_number = true;
+        }
+        if (want_name)
+            o += (size_t)snprintf(msg + o, sizeof msg - o, "; expected %s", want_number ? "an expression" : "a name");
+    } else if (n > 0) {
         o += (size_t)snprintf(msg + o, sizeof msg - o, "; expected ");
         for (int i = 0; i < n && o < sizeof msg; i++)
             o += (size_t)snprintf(msg + o, sizeof msg - o, "%s%s",
