@@ -37,7 +37,9 @@ typedef struct Gen {
     int32_t *define_fn, *class_fn;
     int32_t lead_fn, score_fn;
     uint32_t *cls_line_base;  /* first clines slot of each classification */
-    /* dedup of constants: linear probing over small hash tables */
+    /* constants already in the program, for dedup: open addressing over
+     * index + 1 (a 100,000-term chain has 100,000 constants) */
+    uint32_t *knum, *kint, *ktext; uint32_t knumcap, kintcap, ktextcap;
 } Gen;
 
 /* ---- growable arrays in the program's arena ------------------------- */
@@ -75,32 +77,67 @@ static uint32_t line_of(Gen *g, Loc l)
 
 /* ---- constants -------------------------------------------------------- */
 
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33; x *= 0xff51afd7ed558ccdULL; x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL; x ^= x >> 33;
+    return x;
+}
+
+/* Find or add a constant: hash h, `same(i)` compares with entry i, `add()`
+ * appends it and returns its index. */
+#define DEDUP(tab, cap, count, h, same, add)                                           \
+    do {                                                                                \
+        if ((count) * 2 + 2 > (cap)) {                                                  \
+            uint32_t ncap_ = (cap) ? (cap) * 2 : 256;                                   \
+            while (ncap_ < (count) * 2 + 2) ncap_ *= 2;                                 \
+            free(tab);                                                                  \
+            (tab) = calloc(ncap_, sizeof *(tab));                                       \
+            if (!(tab)) { fputs("out of memory\n", stderr); exit(2); }                  \
+            (cap) = ncap_;                                                              \
+            for (uint32_t i_ = 0; i_ < (count); i_++) {                                 \
+                uint32_t s_ = (uint32_t)rehash_of(g, i_) & ((cap) - 1);                 \
+                while ((tab)[s_]) s_ = (s_ + 1) & ((cap) - 1);                          \
+                (tab)[s_] = i_ + 1;                                                     \
+            }                                                                           \
+        }                                                                               \
+        uint32_t s_ = (uint32_t)(h) & ((cap) - 1);                                      \
+        for (; (tab)[s_]; s_ = (s_ + 1) & ((cap) - 1)) {                                \
+            uint32_t i = (tab)[s_] - 1;                                                 \
+            if (same) return i;                                                         \
+        }                                                                               \
+        uint32_t idx_ = (add);                                                          \
+        (tab)[s_] = idx_ + 1;                                                           \
+        return idx_;                                                                    \
+    } while (0)
+
+static uint64_t num_key(double x) { uint64_t u; memcpy(&u, &x, sizeof u); return mix(u); }
+static uint64_t text_key(const char *s, size_t n) { return ut_hash_bytes(s, n); }
+
+static uint32_t add_num(Gen *g, double x) { *PAPPEND(g, g->p->nums, g->p->nnums) = x; return g->p->nnums - 1; }
+static uint32_t add_int(Gen *g, int64_t x) { *PAPPEND(g, g->p->ints, g->p->nints) = x; return g->p->nints - 1; }
+static uint32_t add_text(Gen *g, const char *s, size_t n) { *PAPPEND(g, g->p->texts, g->p->ntexts) = ptext(g, s, n); return g->p->ntexts - 1; }
+
+#define rehash_of(g, i) num_key((g)->p->nums[i])
 static uint32_t k_num(Gen *g, double x)
 {
-    Prog *p = g->p;
-    for (uint32_t i = 0; i < p->nnums; i++)
-        if (memcmp(&p->nums[i], &x, sizeof x) == 0) return i;
-    *PAPPEND(g, p->nums, p->nnums) = x;
-    return p->nnums - 1;
+    DEDUP(g->knum, g->knumcap, g->p->nnums, num_key(x), memcmp(&g->p->nums[i], &x, sizeof x) == 0, add_num(g, x));
 }
+#undef rehash_of
 
+#define rehash_of(g, i) mix((uint64_t)(g)->p->ints[i])
 static uint32_t k_int(Gen *g, int64_t x)
 {
-    Prog *p = g->p;
-    for (uint32_t i = 0; i < p->nints; i++)
-        if (p->ints[i] == x) return i;
-    *PAPPEND(g, p->ints, p->nints) = x;
-    return p->nints - 1;
+    DEDUP(g->kint, g->kintcap, g->p->nints, mix((uint64_t)x), g->p->ints[i] == x, add_int(g, x));
 }
+#undef rehash_of
 
+#define rehash_of(g, i) text_key((g)->p->texts[i].p, (g)->p->texts[i].len)
 static uint32_t k_text(Gen *g, const char *s, size_t n)
 {
-    Prog *p = g->p;
-    for (uint32_t i = 0; i < p->ntexts; i++)
-        if (p->texts[i].len == n && memcmp(p->texts[i].p, s, n) == 0) return i;
-    *PAPPEND(g, p->texts, p->ntexts) = ptext(g, s, n);
-    return p->ntexts - 1;
+    DEDUP(g->ktext, g->ktextcap, g->p->ntexts, text_key(s, n),
+          g->p->texts[i].len == n && memcmp(g->p->texts[i].p, s, n) == 0, add_text(g, s, n));
 }
+#undef rehash_of
 
 /* A pattern for contains/starts/ends: folded, spaces kept. */
 static uint32_t k_pattern(Gen *g, const char *s, size_t n)
@@ -918,6 +955,7 @@ Prog *gen_program(Compilation *c, bool strip, char *err, size_t errlen)
 
     free(g->code.code); free(g->lines.v); free(g->rtypes); free(g->freel);
     free(g->define_fn); free(g->class_fn);
+    free(g->knum); free(g->kint); free(g->ktext);
     if (g->failed) { prog_free(p); return NULL; }
     if (!prog_prepare(p)) { snprintf(err, errlen, "out of memory"); prog_free(p); return NULL; }
     return p;

@@ -76,15 +76,22 @@ static bool out_open(OutFile *o, const char *target, char *err, size_t errlen)
     }
     o->target = target;
     snprintf(o->tmp, sizeof o->tmp, "%s.tmpXXXXXX", target);
+    /* no signal between creating the file and registering it for removal */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     int fd = mkstemp(o->tmp);
+    if (fd >= 0) {
+        o->slot = ntmp;
+        snprintf(tmp_paths[ntmp], sizeof tmp_paths[0], "%s", o->tmp);
+        ntmp++;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (fd < 0) {
         snprintf(err, errlen, "cannot create a file beside '%s': %s", target, strerror(errno));
         return false;
     }
     fchmod(fd, 0644);
-    o->slot = ntmp;
-    snprintf(tmp_paths[ntmp], sizeof tmp_paths[0], "%s", o->tmp);
-    ntmp++;
     o->f = fdopen(fd, "wb");
     if (!o->f) { close(fd); unlink(o->tmp); snprintf(err, errlen, "%s", strerror(errno)); return false; }
     setvbuf(o->f, NULL, _IOFBF, 1 << 20);
@@ -656,6 +663,7 @@ int run_program(Prog *p, const RunOpts *o)
     int status = 0;
     const char *in_name = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
 
+    ntmp = 0;                   /* slots of an earlier run in this process are done with */
     install_signals();
     InSrc *src = in_open(o->input, err, sizeof err);
     if (!src) return fail(rc, 2, "%s: %s", in_name, err);
