@@ -149,6 +149,11 @@ static Loc sym_loc(Sema *s, const Sym *y)
     return (Loc){0};
 }
 
+static const char *a_or_an(SymKind k)
+{
+    return k == SYM_EXTERN || k == SYM_STREAM ? "an" : "a";
+}
+
 static const char *sym_kind_name(SymKind k)
 {
     switch (k) {
@@ -166,7 +171,7 @@ static bool sym_add(Sema *s, const char *name, uint32_t len, Loc at, SymKind kin
 {
     Sym *y = sym_find(s, name, len);
     if (y) {
-        err(s, at, "'%.*s' is already declared (as a %s)", (int)len, name, sym_kind_name(y->kind));
+        err(s, at, "'%.*s' is already declared (as %s %s)", (int)len, name, a_or_an(y->kind), sym_kind_name(y->kind));
         note(s, sym_loc(s, y), "'%.*s' was first declared here", (int)len, name);
         return false;
     }
@@ -459,8 +464,8 @@ static void signatures(Sema *s)
                     sym_kind_name(y->kind), (int)s->fields[i].len, s->fields[i].name);
                 note(s, fl, "the field is declared here");
             } else {
-                err(s, fl, "field '%.*s' has the name of a %s; rename one of them",
-                    (int)s->fields[i].len, s->fields[i].name, sym_kind_name(y->kind));
+                err(s, fl, "field '%.*s' has the name of %s %s; rename one of them",
+                    (int)s->fields[i].len, s->fields[i].name, a_or_an(y->kind), sym_kind_name(y->kind));
                 note(s, yl, "the %s is declared here", sym_kind_name(y->kind));
             }
         }
@@ -876,6 +881,17 @@ static void lint_level_bound(Sema *s, Expr *e, Expr *x, Expr *lab, int op, bool 
                   verdict, (int)lv->labels[r].len, lv->labels[r].name, why);
 }
 
+/* A text literal compared with a level must be one of its labels (appendix
+ * A "Levels"), also when it was not read as one (`s = ("VP")`); any other
+ * text is looked up at run time. */
+static bool literal_is_label(Sema *s, const Expr *e, Type lvl)
+{
+    char b1[160];
+    if (e->kind != E_STR || level_label(s, lvl.id, e->str, e->slen) >= 0) return true;
+    err(s, e->strloc, "'%.*s' is not a label of %s", (int)e->slen, e->str, tn(s, lvl, b1));
+    return false;
+}
+
 /* Check `a op b` for a comparison (or one half of between); converts the
  * operands as needed.  ord: an order comparison (< <= > >=). */
 static bool cmp_types(Sema *s, Expr *e, Expr **pa, Expr **pb, bool ord, Loc oploc, const char *opname)
@@ -885,8 +901,16 @@ static bool cmp_types(Sema *s, Expr *e, Expr **pa, Expr **pb, bool ord, Loc oplo
     if (ta.kind == TY_ERR || tb.kind == TY_ERR) return false;
     if (ta.kind == TY_DATE && tb.kind == TY_TIME) { coerce(s, pa, T_TIME); return true; }
     if (ta.kind == TY_TIME && tb.kind == TY_DATE) { coerce(s, pb, T_TIME); return true; }
-    if (ta.kind == TY_LEVEL && tb.kind == TY_TEXT) { *pb = conv(s, *pb, CV_TEXT_LEVEL, ta); return true; }
-    if (tb.kind == TY_LEVEL && ta.kind == TY_TEXT) { *pa = conv(s, *pa, CV_TEXT_LEVEL, tb); return true; }
+    if (ta.kind == TY_LEVEL && tb.kind == TY_TEXT) {
+        if (!literal_is_label(s, *pb, ta)) return false;
+        *pb = conv(s, *pb, CV_TEXT_LEVEL, ta);
+        return true;
+    }
+    if (tb.kind == TY_LEVEL && ta.kind == TY_TEXT) {
+        if (!literal_is_label(s, *pa, tb)) return false;
+        *pa = conv(s, *pa, CV_TEXT_LEVEL, tb);
+        return true;
+    }
     if (ta.kind == TY_CLASS || tb.kind == TY_CLASS) {
         if (ord) {
             err(s, oploc, "a classification can only be compared with = and !=, not '%s'", opname);
@@ -1309,7 +1333,7 @@ static Type check_call(Sema *s, Scope *sc, Expr *e, Type hint)
         return e->type = ok ? rt : T_ERR;
     }
     if (y) {
-        err(s, e->strloc, "'%.*s' is a %s, not a function", (int)len, name, sym_kind_name(y->kind));
+        err(s, e->strloc, "'%.*s' is %s %s, not a function", (int)len, name, a_or_an(y->kind), sym_kind_name(y->kind));
         return e->type = T_ERR;
     }
     int first = builtin_find(name, len);
@@ -1488,7 +1512,7 @@ static Type check_in(Sema *s, Scope *sc, Expr *e)
         return e->type = T_BOOL;
     }
     bool ok = tx.kind != TY_ERR;
-    bool to_text = false;
+    bool to_text = false, mismatch = false;
     for (uint32_t i = 1; i < e->nkids; i++) {
         Expr *it = e->kids[i];
         if (!is_literal_item(it)) {
@@ -1508,7 +1532,9 @@ static Type check_in(Sema *s, Scope *sc, Expr *e)
         if (tx.kind == TY_CLASS && ti.kind == TY_TEXT) { to_text = true; continue; }
         if (tx.kind == TY_TIME && ti.kind == TY_DATE) { coerce(s, &e->kids[i], T_TIME); continue; }
         if (tx.kind == TY_DATE && ti.kind == TY_TIME) continue;       /* handled below */
-        err(s, e->oploc, "'in' compares %s with %s", tn(s, tx, b1), tn(s, ti, b2));
+        if (!mismatch)                  /* once, not once per item */
+            err(s, e->oploc, "'in' compares %s with %s", tn(s, tx, b1), tn(s, ti, b2));
+        mismatch = true;
         ok = false;
     }
     if (!ok) return e->type = T_ERR;
@@ -1558,7 +1584,7 @@ static Type check(Sema *s, Scope *sc, Expr *e, Type hint)
         if (!sc->stream || !name_eq(sc->stream->name, sc->stream->len, e->str, e->slen)) {
             Sym *y = sym_find(s, e->str, e->slen);
             if (y && y->kind == SYM_STREAM)
-                err(s, e->loc, "'%.*s.%.*s' is an event's field: it can be used only inside an aggregate over '%.*s'",
+                err(s, loc_span(e->strloc, e->mloc), "'%.*s.%.*s' is an event's field: it can be used only inside an aggregate over '%.*s'",
                     (int)e->slen, e->str, (int)e->mlen, e->member, (int)e->slen, e->str);
             else
                 find_stream(s, e->str, e->slen, e->strloc, &sidx);
