@@ -40,9 +40,9 @@ static char *read_file(const char *path, size_t *len)
         n += k;
         if (k == 0) break;
     }
-    int bad = ferror(f);
+    int bad = ferror(f), why = errno;     /* e.g. EISDIR for a directory */
     if (f != stdin) fclose(f);
-    if (bad) { free(buf); errno = EIO; return NULL; }
+    if (bad) { free(buf); errno = why ? why : EIO; return NULL; }
     if (n > LEAD_MAX_SOURCE) { free(buf); errno = EFBIG; return NULL; }
     buf[n] = 0;
     *len = n;
@@ -117,7 +117,8 @@ static void use_module(Compilation *c, Decl *d)
             free(real);
             return;
         }
-        uint32_t id = load(c, path, text, len, 1);
+        uint32_t id = load(c, path, text, len, 1);     /* load keeps a copy */
+        free(text);
         free(c->loaded[id]);
         c->loaded[id] = real;
         return;

@@ -71,7 +71,21 @@ void diag_linecol(const Diags *d, uint32_t file, uint32_t off, uint32_t *line, u
     if (start == 0 && f->len >= 3 && memcmp(f->text, "\xEF\xBB\xBF", 3) == 0 && off >= 3)
         start = 3;
     *line = l + 1;
-    *col = cps(f->text, start, off) + 1;
+    /* Continue from the last answer when it is on this line, before off,
+     * and on a character boundary (tokens and bad bytes always are). */
+    SrcFile *mf = (SrcFile *)f;
+    uint32_t from = start, n = 0;
+    if (mf->lc_col && mf->lc_start == start && mf->lc_off <= off) {
+        from = mf->lc_off;
+        n = mf->lc_col - 1;
+    }
+    n += cps(f->text, from, off);
+    if (off < f->len && ((unsigned char)f->text[off] & 0xC0) != 0x80) {
+        mf->lc_start = start;
+        mf->lc_off = off;
+        mf->lc_col = n + 1;
+    }
+    *col = n + 1;
 }
 
 void diag_vreport(Diags *d, Severity sev, Phase ph, Loc loc, const char *code,

@@ -22,6 +22,10 @@ typedef struct SrcFile {
     size_t len;
     uint32_t *lines;       /* byte offset of each line start */
     uint32_t nlines;
+    /* the last column computed (diag_linecol): code generation asks for
+     * rising offsets on one line, which must not cost the line's length
+     * each time (a 100,000-term condition is one line) */
+    uint32_t lc_start, lc_off, lc_col;
 } SrcFile;
 
 typedef enum { SEV_ERROR, SEV_WARNING, SEV_NOTE } Severity;
