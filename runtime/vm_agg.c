@@ -155,17 +155,24 @@ static double best_window(VmCtx *vm, const PAgg *a, int red, Sel *s, uint32_t n,
         }
         win_add(&w, &s[i], -1);
     }
-    /* sums may also peak in a window that ends at an event: (t_j - L, t_j] */
+    /* A sum with negative weights may peak in a window that neither starts
+     * nor ends at an event ([s, s + L) just after a negative event and
+     * just before another).  The content of [s, s + L) changes only when s
+     * passes an event (s = t_k + 1) or s + L reaches one (s = t_k - L + 1),
+     * in microseconds, so try every such s, both ends sweeping forward. */
     if (red == RED_SUM) {
         xsum_free(&w.sum);
         xsum_init(&w.sum);
-        uint32_t i = 0;
-        for (j = 0; j < n; j++) {
-            win_add(&w, &s[j], +1);
-            /* take in every event at the same time as s[j] */
-            while (j + 1 < n && s[j + 1].e->t == s[j].e->t) win_add(&w, &s[++j], +1);
-            while (s[i].e->t <= s[j].e->t - a->win_us) win_add(&w, &s[i++], -1);
-            double v = win_value(&w, j + 1 - i);
+        uint32_t lo = 0, hi = 0, ia = 0, ib = 0;
+        while (ia < n || ib < n) {
+            int64_t sa = ia < n ? s[ia].e->t + 1 : INT64_MAX;
+            int64_t sb = ib < n ? s[ib].e->t - a->win_us + 1 : INT64_MAX;
+            int64_t st = sa < sb ? sa : sb;
+            if (sa == st) ia++;
+            if (sb == st) ib++;
+            while (hi < n && s[hi].e->t - a->win_us < st) win_add(&w, &s[hi++], +1);
+            while (lo < hi && s[lo].e->t < st) win_add(&w, &s[lo++], -1);
+            double v = win_value(&w, hi - lo);
             if (v > best) best = v;
         }
     }
