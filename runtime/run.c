@@ -601,6 +601,25 @@ static int fail(RunCtx *rc, int status, const char *fmt, ...)
     return status;
 }
 
+/* fail() before the workers start: also let go of what the setup holds
+ * (run_program may be called again in the same process). */
+static int fail_setup(RunCtx *rc, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail_setup(RunCtx *rc, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", rc->o->prog_name);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    run_events_close(rc);
+    close_input(rc);
+    free(rc->col_of_field);
+    free(rc->keep_cols);
+    free(rc->label_base);
+    return status;
+}
+
 static void header_list(const CsvRow *h, char *buf, size_t n)
 {
     size_t o = 0;
@@ -666,13 +685,13 @@ int run_program(Prog *p, const RunOpts *o)
     ntmp = 0;                   /* slots of an earlier run in this process are done with */
     install_signals();
     InSrc *src = in_open(o->input, err, sizeof err);
-    if (!src) return fail(rc, 2, "%s: %s", in_name, err);
+    if (!src) return fail_setup(rc, 2, "%s: %s", in_name, err);
     rc->col_of_field = calloc(p->nfields + 1, sizeof *rc->col_of_field);
     rc->keep_cols = calloc(o->nkeep + 1, sizeof *rc->keep_cols);
-    if (!rc->col_of_field || !rc->keep_cols) return fail(rc, 2, "out of memory");
+    if (!rc->col_of_field || !rc->keep_cols) return fail_setup(rc, 2, "out of memory");
     if (o->in_format == 2) {
         rc->lines = lines_open(src, 0, err, sizeof err);
-        if (!rc->lines) return fail(rc, 2, "%s: %s", in_name, err);
+        if (!rc->lines) return fail_setup(rc, 2, "%s: %s", in_name, err);
         rc->js.fields = p->fields;
         rc->js.nfields = p->nfields;
         rc->js.extra = o->keep;
@@ -680,12 +699,12 @@ int run_program(Prog *p, const RunOpts *o)
     } else {
         CsvRow header;
         rc->chunker = csv_open(src, o->delim, 0, &header, err, sizeof err);
-        if (!rc->chunker) return fail(rc, 2, "%s: %s", in_name, err);
+        if (!rc->chunker) return fail_setup(rc, 2, "%s: %s", in_name, err);
         rc->delim = csv_delimiter(rc->chunker);
         rc->ncols = header.nfields;
         if (!run_bind(&header, p->fields, p->nfields, rc->col_of_field, in_name, "record", err, sizeof err)) {
-            csv_close(rc->chunker);
-            return fail(rc, 2, "%s", err);
+            close_input(rc);
+            return fail_setup(rc, 2, "%s", err);
         }
         for (uint32_t k = 0; k < o->nkeep; k++) {
             rc->keep_cols[k] = -1;
@@ -701,8 +720,8 @@ int run_program(Prog *p, const RunOpts *o)
             if (rc->keep_cols[k] < 0) {
                 char list[1024];
                 header_list(&header, list, sizeof list);
-                csv_close(rc->chunker);
-                return fail(rc, 2, "--keep: the column \"%s\" is not in the header of %s; the header has %s", o->keep[k], in_name, list);
+                close_input(rc);
+                return fail_setup(rc, 2, "--keep: the column \"%s\" is not in the header of %s; the header has %s", o->keep[k], in_name, list);
             }
         }
     }
@@ -712,15 +731,15 @@ int run_program(Prog *p, const RunOpts *o)
     /* events */
     if (!run_events_open(rc, err, sizeof err)) {
         close_input(rc);
-        return fail(rc, 2, "%s", err);
+        return fail_setup(rc, 2, "%s", err);
     }
 
     /* outputs */
     OutFile of, rf;
-    if (!out_open(&of, o->out, err, sizeof err)) { close_input(rc); return fail(rc, 2, "%s", err); }
+    if (!out_open(&of, o->out, err, sizeof err)) { close_input(rc); return fail_setup(rc, 2, "%s", err); }
     bool have_rf = false;
     if (o->reject) {
-        if (!out_open(&rf, o->reject, err, sizeof err)) { out_discard(&of); close_input(rc); return fail(rc, 2, "%s", err); }
+        if (!out_open(&rf, o->reject, err, sizeof err)) { out_discard(&of); close_input(rc); return fail_setup(rc, 2, "%s", err); }
         have_rf = true;
         static const char rh[] = "line,reason,row\n";
         fwrite(rh, 1, sizeof rh - 1, rf.f);
