@@ -242,7 +242,27 @@ static int cmd_info(int argc, char **argv)
     return 0;
 }
 
+/* The option arrays of `run`, freed whatever way it returns. */
+typedef struct RunArrays { const char **incdirs, **allow, **keep; RunEvents *events; } RunArrays;
+
+static int run_cmd(int argc, char **argv, RunArrays *ra);
+
 static int cmd_run(int argc, char **argv)
+{
+    RunArrays ra;
+    ra.incdirs = calloc((size_t)argc + 1, sizeof *ra.incdirs);
+    ra.allow = calloc((size_t)argc + 1, sizeof *ra.allow);
+    ra.keep = calloc((size_t)argc * 64 + 1, sizeof *ra.keep);
+    ra.events = calloc((size_t)argc + 1, sizeof *ra.events);
+    int st = ra.incdirs && ra.allow && ra.keep && ra.events ? run_cmd(argc, argv, &ra) : 2;
+    free(ra.incdirs);
+    free(ra.allow);
+    free(ra.keep);
+    free(ra.events);
+    return st;
+}
+
+static int run_cmd(int argc, char **argv, RunArrays *ra)
 {
     static const struct option longopts[] = {
         { "output", required_argument, NULL, 'o' },
@@ -271,10 +291,10 @@ static int cmd_run(int argc, char **argv)
     o.as_of = today_utc();
     o.progress = -1;
     o.out_format = -1;
-    const char **incdirs = calloc((size_t)argc + 1, sizeof *incdirs), **allow = calloc((size_t)argc + 1, sizeof *allow);
+    const char **incdirs = ra->incdirs, **allow = ra->allow;
     uint32_t nincdirs = 0, nallow = 0;
-    o.events = calloc((size_t)argc + 1, sizeof *o.events);
-    o.keep = calloc((size_t)argc * 64 + 1, sizeof *o.keep);
+    o.events = ra->events;
+    o.keep = ra->keep;
     const char *only = NULL;
     int c;
     optind = 1;
@@ -364,7 +384,6 @@ static int cmd_run(int argc, char **argv)
     int st = run_program(p, &o);
     prog_free(o.only);
     prog_free(p);
-    free(incdirs); free(allow); free(o.events); free(o.keep);
     return st;
 }
 

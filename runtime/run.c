@@ -1038,7 +1038,7 @@ static void print_summary(RunCtx *rc, const BlockStats *st, uint64_t rejected)
         const VmFieldStats *x = vm_field_stats(rc->workers[w].vm);
         for (uint32_t f = 0; f < p->nfields; f++) { fs[f].missing += x[f].missing; fs[f].invalid += x[f].invalid; }
     }
-    qsort(st->scores, st->nscores, sizeof *st->scores, cmp_double);
+    if (st->nscores > 1) qsort(st->scores, st->nscores, sizeof *st->scores, cmp_double);
     uint64_t orphans = run_events_orphans(rc);
     if (rc->o->summary == 2) {
         Buf j = {0};
