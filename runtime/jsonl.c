@@ -146,6 +146,7 @@ void jsonl_row_free(JsonRow *r)
 {
     if (r->obj) json_decref(r->obj);
     ubuf_free(&r->text);
+    ubuf_free(&r->numtext);
     free(r->cells);
     free(r->seen);
     memset(r, 0, sizeof *r);
@@ -167,10 +168,60 @@ static int32_t cell_of(const JsonSchema *s, const char *key, size_t klen)
     return -1;
 }
 
+/* Numbers stay as they are written: every valid JSON number outside a
+ * string is quoted before Jansson sees it, so 12345678901234567890 keeps
+ * all its digits and 1e400 reaches the number rule (invalid) instead of
+ * failing the line.  Returns false when the line has no number. */
+static bool quote_numbers(const char *s, size_t n, Buf *out)
+{
+    bool any = false, in_str = false;
+    size_t i = 0, from = 0;
+    while (i < n) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\') { i += 2; continue; }
+            if (c == '"') in_str = false;
+            i++;
+            continue;
+        }
+        if (c == '"') { in_str = true; i++; continue; }
+        if (c != '-' && (c < '0' || c > '9')) { i++; continue; }
+        size_t j = i;
+        if (s[j] == '-') j++;
+        if (j < n && s[j] == '0') j++;
+        else while (j < n && s[j] >= '0' && s[j] <= '9') j++;
+        bool ok = j > i + (s[i] == '-');
+        if (ok && j < n && s[j] == '.') {
+            size_t k = j + 1;
+            while (k < n && s[k] >= '0' && s[k] <= '9') k++;
+            ok = k > j + 1;
+            j = k;
+        }
+        if (ok && j < n && (s[j] == 'e' || s[j] == 'E')) {
+            size_t k = j + 1;
+            if (k < n && (s[k] == '+' || s[k] == '-')) k++;
+            size_t d = k;
+            while (k < n && s[k] >= '0' && s[k] <= '9') k++;
+            ok = k > d;
+            j = k;
+        }
+        if (!ok) { i = j > i ? j : i + 1; continue; }      /* not a number: Jansson will say so */
+        if (!any) { ubuf_clear(out); any = true; }
+        ubuf_add(out, s + from, i - from);
+        ubuf_addc(out, '"');
+        ubuf_add(out, s + i, j - i);
+        ubuf_addc(out, '"');
+        from = i = j;
+    }
+    if (any) ubuf_add(out, s + from, n - from);
+    return any;
+}
+
 bool jsonl_parse(JsonRow *r, const JsonSchema *s, const char *line, size_t n, char *why, size_t whylen)
 {
     if (r->obj) { json_decref(r->obj); r->obj = NULL; }
     json_error_t je;
+    if (quote_numbers(line, n, &r->numtext)) { line = r->numtext.p; n = r->numtext.len; }
     json_t *o = json_loadb(line, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (!o) {
         snprintf(why, whylen, "not valid JSON: %s (at column %d)", je.text, je.column);

@@ -4,7 +4,8 @@
  *
  * A line that is not valid JSON (or not valid UTF-8), is not an object, or
  * repeats a key is malformed.  Values become cells: strings as they are,
- * numbers and booleans as their text, null as missing, a nested array or
+ * numbers and booleans as their text (exactly as written), null as
+ * missing, a nested array or
  * object as an invalid value.  Keys match fields as CSV headers do
  * (trimmed, case-insensitive; the first matching key of an object wins).
  *
@@ -50,6 +51,7 @@ typedef struct JsonSchema {
 typedef struct JsonRow {
     void *obj;               /* the parsed json_t */
     Buf text;                /* numbers formatted as text */
+    Buf numtext;             /* the line with its numbers quoted */
     VmCell *cells;           /* nfields + nextra */
     uint32_t ncells;
     uint8_t *seen;           /* which fields some object of the file had */

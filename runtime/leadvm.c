@@ -99,7 +99,9 @@ static Prog *load_program(const char *path, const char **incdirs, uint32_t nincd
     unsigned char magic[8];
     size_t n = fread(magic, 1, sizeof magic, f);
     fclose(f);
-    if (bc_is_bytecode(magic, n)) {
+    /* a .leadc name is bytecode whatever its bytes: a damaged file gets
+     * the loader's message, not the lexer's view of binary data */
+    if (bc_is_bytecode(magic, n) || ends_with(path, ".leadc")) {
         Prog *p = bc_load_file(path, err, sizeof err);
         if (!p) fprintf(stderr, "leadvm: %s: %s\n", path, err);
         return p;
@@ -145,27 +147,44 @@ static bool prepare_runtime(Prog *p, const char *path, const char **allow, uint3
     return true;
 }
 
-/* --only EXPR: a small program over the outputs (key, lead, score, and each
- * classification as a level of its labels). */
+/* --only EXPR: a small program over the outputs.  Its record holds the
+ * key (under the key field's name), lead, score and each classification's
+ * label as text; each classification is rebuilt as a classification with
+ * the same labels, so EXPR sees the outputs with the language's own rules
+ * (bare labels, text that is not a label compares false, no ordering). */
+static void add_quoted(Buf *s, const char *p)
+{
+    ubuf_addc(s, '"');
+    for (; *p; p++) {
+        if (*p == '"' || *p == '\\') ubuf_addc(s, '\\');
+        if (*p == '\n') { ubuf_add(s, "\\n", 2); continue; }
+        if (*p == '\t') { ubuf_add(s, "\\t", 2); continue; }
+        ubuf_addc(s, *p);
+    }
+    ubuf_addc(s, '"');
+}
+
 static Prog *compile_only(const Prog *p, const char *expr, int32_t *fn)
 {
     Buf s = {0};
     char line[512];
     #define ADD(...) do { int n_ = snprintf(line, sizeof line, __VA_ARGS__); ubuf_add(&s, line, (size_t)n_); } while (0)
-    ADD("record __out key __key {\n  __key: text\n  __lead: bool\n  __score: number\n");
+    const char *key = p->fields[p->key].name.p;
+    ADD("record __out key `%s` {\n  `%s`: text\n  __lead: bool\n  __score: number\n", key, key);
+    for (uint32_t c = 0; c < p->nclasses; c++) ADD("  __class%u: text\n", c);
+    ADD("}\n");
     for (uint32_t c = 0; c < p->nclasses; c++) {
-        ADD("  `%s`: level(", p->classes[c].name.p);
+        ADD("classify `%s` {\n", p->classes[c].name.p);
         for (uint32_t l = 0; l < p->classes[c].n; l++) {
-            ubuf_add(&s, l ? ", \"" : "\"", l ? 3 : 1);
-            for (const char *q = p->classes[c].labels[l].p; *q; q++) {
-                if (*q == '"' || *q == '\\') ubuf_addc(&s, '\\');
-                ubuf_addc(&s, *q);
-            }
-            ubuf_addc(&s, '"');
+            ubuf_add(&s, "  ", 2);
+            add_quoted(&s, p->classes[c].labels[l].p);
+            ADD(" when __class%u = ", c);
+            add_quoted(&s, p->classes[c].labels[l].p);
+            ubuf_addc(&s, '\n');
         }
-        ADD(")\n");
+        ADD("}\n");
     }
-    ADD("}\ndefine __only = (\n");
+    ADD("define __only = (\n");
     ubuf_add(&s, expr, strlen(expr));
     ADD("\n)\nlead when __lead\n");
     if (p->score_fn >= 0) ADD("score {\n  +1 per __score\n}\n");
