@@ -221,9 +221,15 @@ bool jsonl_parse(JsonRow *r, const JsonSchema *s, const char *line, size_t n, ch
 {
     if (r->obj) { json_decref(r->obj); r->obj = NULL; }
     json_error_t je;
-    if (quote_numbers(line, n, &r->numtext)) { line = r->numtext.p; n = r->numtext.len; }
+    const char *orig = line;
+    size_t orign = n;
+    bool quoted = quote_numbers(line, n, &r->numtext);
+    if (quoted) { line = r->numtext.p; n = r->numtext.len; }
     json_t *o = json_loadb(line, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (!o) {
+        /* report against the line as written (columns move when numbers are quoted) */
+        json_t *again = quoted ? json_loadb(orig, orign, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je) : NULL;
+        if (again) json_decref(again);
         snprintf(why, whylen, "not valid JSON: %s (at column %d)", je.text, je.column);
         return false;
     }
