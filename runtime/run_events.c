@@ -523,7 +523,7 @@ static int read_run(RunCtx *rc, EventStore *es, Run *out, char *err, size_t errl
     int k;
     for (;;) {
         k = next_row(rc, es, &r, NULL, err, errlen);
-        if (k < 0) return -1;
+        if (k < 0) { run_free(out); return -1; }          /* it may hold the pending row */
         if (k == 0) break;
         if (r.keylen == 0) { shared_state.orphan_events++; continue; }   /* joins nothing */
         if (out->key && (r.keylen != out->keylen || memcmp(r.key, out->key, r.keylen) != 0)) {
