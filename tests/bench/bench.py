@@ -475,6 +475,12 @@ def main():
     b = Bench(ap.parse_args())
     n = b.threads
     load0 = loadavg()
+    try:
+        if float(load0.split()[0]) > 0.5 * ncpu():
+            say(f"bench: warning: load average {load0} on {ncpu()} cores: other processes are running, "
+                "so wall times (and the -tN speedups most) will be noisy")
+    except ValueError:
+        pass
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     contacts, events = b.dataset(1000000, b.only != "w1")
     out = []  # (title, unit, rows, bytes, table)
@@ -513,17 +519,19 @@ def main():
         print_ratios(table, n)
     if scale:
         s1, s5 = scale
-        print(f"\n### Scaling: W1 at 1M and 5M rows (leadvm, median of {b.runs})\n")
-        print("| peer | 1M wall s | 5M wall s | 5M/1M time (linear = 5.0) | µs/row 1M | µs/row 5M "
+        print(f"\n### Scaling: W1 at 1M and 5M rows (leadvm, median of {b.runs}, 1M and 5M runs interleaved)\n")
+        print("Linear growth means a 5M/1M ratio of 5.0 and the same µs per row; the CPU columns are less "
+              "disturbed by other processes than wall time.\n")
+        print("| peer | wall s 1M | wall s 5M | 5M/1M wall | µs/row 1M | µs/row 5M | 5M/1M CPU "
               "| peak RSS MB 1M | 5M | checksum 1M | 5M |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
         for a, z in zip(s1, s5):
             if a["wall"] and z["wall"]:
                 print(f"| {a['peer']} | {a['wall']:.3f} | {z['wall']:.3f} | {z['wall'] / a['wall']:.2f} | "
-                      f"{a['wall'] / a['rows'] * 1e6:.3f} | {z['wall'] / z['rows'] * 1e6:.3f} | {a['rss']:.0f} | "
-                      f"{z['rss']:.0f} | {a['check']} | {z['check']} |")
+                      f"{a['wall'] / a['rows'] * 1e6:.3f} | {z['wall'] / z['rows'] * 1e6:.3f} | "
+                      f"{z['cpu'] / a['cpu']:.2f} | {a['rss']:.0f} | {z['rss']:.0f} | {a['check']} | {z['check']} |")
             else:
-                print(f"| {a['peer']} | - | - | - | - | - | {a['rss']:.0f} | {z['rss']:.0f} | {a['check']} "
+                print(f"| {a['peer']} | - | - | - | - | - | - | {a['rss']:.0f} | {z['rss']:.0f} | {a['check']} "
                       f"| {z['check']} |")
         print(f"\nThe 5M reference in RESULTS.md is only `{b.ref_w1[5000000]} …`; the check compares that much.")
     print("\nReference checksums (../shared/bench/RESULTS.md):")
