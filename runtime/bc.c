@@ -20,6 +20,7 @@ typedef struct W { uint8_t *p; size_t n, cap; } W;
 
 static void w_raw(W *w, const void *p, size_t n)
 {
+    if (n == 0) return;             /* an empty text may have no pointer */
     if (w->n + n > w->cap) {
         size_t cap = w->cap ? w->cap : 4096;
         while (cap < w->n + n) cap *= 2;
@@ -76,7 +77,7 @@ uint8_t *bc_write(const Prog *p, bool strip, size_t *len)
     size_t s;
     w_raw(&w, MAGIC, 8);
     w_u32(&w, BC_VERSION);
-    w_u32(&w, strip ? 1 : 0);
+    w_u32(&w, strip ? BC_FLAG_STRIP : 0);
     w_u64(&w, 0);
     w_u32(&w, 0);
     w_u32(&w, S__END - 1);
@@ -260,6 +261,14 @@ static uint32_t r_u32(R *r)
 }
 static uint64_t r_u64(R *r) { uint64_t lo = r_u32(r); return lo | (uint64_t)r_u32(r) << 32; }
 static int32_t r_i32(R *r) { return (int32_t)r_u32(r); }
+/* A byte that says whether something is there: 0 or 1, so that what reads
+ * is what writes back. */
+static bool r_flag(R *r, const char *what)
+{
+    uint8_t b = r_u8(r);
+    if (b > 1) r_fail(r, "the %s byte is %u (must be 0 or 1)", what, b);
+    return b == 1;
+}
 static double r_f64(R *r) { uint64_t u = r_u64(r); double d; memcpy(&d, &u, 8); return d; }
 static PText r_text(R *r)
 {
@@ -297,6 +306,14 @@ static PField r_field(R *r) { PField f; f.name = r_text(r); f.column = r_text(r)
 
 Prog *bc_read(const uint8_t *buf, size_t len, char *err, size_t errlen)
 {
+    if (len == 0) {
+        snprintf(err, errlen, "empty file (not lead bytecode)");
+        return NULL;
+    }
+    if (len < 8 && memcmp(buf, MAGIC, len) == 0) {
+        snprintf(err, errlen, "truncated bytecode file (%zu bytes, the header alone is %d)", len, BC_HEADER);
+        return NULL;
+    }
     if (len < 8 || memcmp(buf, MAGIC, 8) != 0) {
         snprintf(err, errlen, "not a lead bytecode file (bad magic number)");
         return NULL;
@@ -323,6 +340,11 @@ Prog *bc_read(const uint8_t *buf, size_t len, char *err, size_t errlen)
         snprintf(err, errlen, "checksum mismatch: the bytecode file is damaged");
         return NULL;
     }
+    uint32_t flags = (uint32_t)buf[12] | (uint32_t)buf[13] << 8 | (uint32_t)buf[14] << 16 | (uint32_t)buf[15] << 24;
+    if (flags & ~(uint32_t)BC_FLAG_STRIP) {
+        snprintf(err, errlen, "damaged bytecode file: unknown flags 0x%x in the header", flags);
+        return NULL;
+    }
     Prog *p = calloc(1, sizeof *p);
     if (!p) { snprintf(err, errlen, "out of memory"); return NULL; }
     R rr = { buf + 28, buf + len, p, err, errlen, "header", false }, *r = &rr;
@@ -341,11 +363,11 @@ Prog *bc_read(const uint8_t *buf, size_t len, char *err, size_t errlen)
         switch (id) {
         case S_META:
             p->def_name = r_text(r);
-            p->has_version = r_u8(r); p->version = r_f64(r);
+            p->has_version = r_flag(r, "has-version"); p->version = r_f64(r);
             p->nowners = r_count(r, 4, "owners");
             p->owners = r_alloc(r, p->nowners, sizeof *p->owners);
             for (uint32_t i = 0; i < p->nowners; i++) p->owners[i] = r_text(r);
-            p->has_approved = r_u8(r); p->approved = r_i32(r);
+            p->has_approved = r_flag(r, "has-approved"); p->approved = r_i32(r);
             p->source = r_text(r);
             break;
         case S_CONST:
@@ -503,6 +525,20 @@ bad:
     return NULL;
 }
 
+Prog *bc_load(const uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+    Prog *p = bc_read(buf, len, err, errlen);
+    if (!p) return NULL;
+    char verr[300];
+    if (!prog_verify(p, verr, sizeof verr)) {
+        snprintf(err, errlen, "invalid bytecode: %s", verr);
+        prog_free(p);
+        return NULL;
+    }
+    if (!prog_prepare(p)) { snprintf(err, errlen, "out of memory"); prog_free(p); return NULL; }
+    return p;
+}
+
 Prog *bc_load_file(const char *path, char *err, size_t errlen)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -522,16 +558,14 @@ Prog *bc_load_file(const char *path, char *err, size_t errlen)
         n += k;
         if (k == 0) break;
     }
-    if (f != stdin) fclose(f);
-    Prog *p = bc_read(buf, n, err, errlen);
-    free(buf);
-    if (!p) return NULL;
-    char verr[300];
-    if (!prog_verify(p, verr, sizeof verr)) {
-        snprintf(err, errlen, "invalid bytecode: %s", verr);
-        prog_free(p);
+    if (ferror(f)) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        free(buf);
+        if (f != stdin) fclose(f);
         return NULL;
     }
-    if (!prog_prepare(p)) { snprintf(err, errlen, "out of memory"); prog_free(p); return NULL; }
+    if (f != stdin) fclose(f);
+    Prog *p = bc_load(buf, n, err, errlen);
+    free(buf);
     return p;
 }

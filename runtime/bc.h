@@ -3,7 +3,7 @@
  * Layout, all integers little-endian:
  *   0   magic      89 4C 45 41 44 43 0D 0A  ("\x89LEADC\r\n")
  *   8   u32        format version (BC_VERSION)
- *   12  u32        flags (bit 0: no line table)
+ *   12  u32        flags (bit 0: no line table; the others are 0)
  *   16  u64        size of the whole file
  *   24  u32        CRC-32 of the whole file with these four bytes zero
  *   28  u32        number of sections
@@ -22,6 +22,7 @@
 
 #define BC_VERSION 1
 #define BC_HEADER 32
+#define BC_FLAG_STRIP 1u        /* written without a line table */
 
 /* Serialise p; returns a malloc'd buffer and its size in *len. */
 uint8_t *bc_write(const Prog *p, bool strip, size_t *len);
@@ -33,7 +34,9 @@ Prog *bc_read(const uint8_t *buf, size_t len, char *err, size_t errlen);
  * it to get past the checksum to the structural checks). */
 void bc_seal(uint8_t *buf, size_t len);
 
-/* Read, verify and prepare a .leadc file; NULL and a message on error. */
+/* Read, verify and prepare a file image / a .leadc file ("-": standard
+ * input); NULL and a message on error. */
+Prog *bc_load(const uint8_t *buf, size_t len, char *err, size_t errlen);
 Prog *bc_load_file(const char *path, char *err, size_t errlen);
 
 /* Does this look like a bytecode file (by its first bytes)? */
