@@ -2,8 +2,10 @@
  * verifier, which checks everything the VM relies on before any record is
  * read: every index in range, every operand's type, every jump forward onto
  * an instruction, every function ending in a return, an acyclic call graph
- * of bounded depth.  A program that passes cannot make the VM read outside
- * its tables or loop. */
+ * of bounded depth, and bounded work per record.  A program that passes
+ * cannot make the VM read outside its tables or loop, and its register
+ * stack (max_regs) holds every call chain with the argument lists above
+ * each frame. */
 #include "config.h"
 #include <math.h>
 #include <stdarg.h>
@@ -60,6 +62,7 @@ static uint64_t set_member_hash(const PSet *s, uint32_t i)
 
 static bool build_set(Arena *a, PSet *s)
 {
+    if (s->n > (1u << 30)) return false;       /* no file of ours holds that many */
     uint32_t cap = 8;
     while (cap < s->n * 2 + 2) cap *= 2;
     s->hcap = cap;
@@ -83,7 +86,8 @@ bool prog_prepare(Prog *p)
     for (uint32_t i = 0; i < p->nfields; i++) key_of(&p->arena, &p->fields[i].column);
     for (uint32_t s = 0; s < p->nstreams; s++)
         for (uint32_t i = 0; i < p->streams[s].nfields; i++) key_of(&p->arena, &p->streams[s].fields[i].column);
-    for (uint32_t i = 0; i < p->nsets; i++) build_set(&p->arena, &p->sets[i]);
+    for (uint32_t i = 0; i < p->nsets; i++)
+        if (!build_set(&p->arena, &p->sets[i])) return false;
     return true;
 }
 
@@ -231,7 +235,10 @@ static bool builtin_fits(const Builtin *b, const PType *args, uint32_t n, PType 
     return letter_ok(b->result, dst);
 }
 
-static bool verify_func(V *v, uint32_t fi, uint8_t *starts)
+/* A function's signature and frame: checked for every function before any
+ * code, since a CALL or an AGG checks its arguments against the callee's
+ * parameter registers. */
+static bool verify_head(V *v, uint32_t fi)
 {
     Prog *p = v->p;
     PFunc *f = &p->funcs[fi];
@@ -241,17 +248,27 @@ static bool verify_func(V *v, uint32_t fi, uint8_t *starts)
     for (uint32_t r = 0; r < f->nregs; r++)
         if (!type_ok(v, f->rtypes[r])) return fail(v, "function %u ('%s'): register %u has an invalid type", fi, fname, r);
     if (!type_ok(v, f->result)) return fail(v, "function %u ('%s'): invalid result type", fi, fname);
-    if (f->kind > FK_EXPLAIN) return fail(v, "function %u: invalid kind", fi);
+    if (f->kind > FK_EXPLAIN) return fail(v, "function %u: invalid kind %u", fi, f->kind);
     if (f->kind == FK_WHERE) {
         if (f->stream < 0 || (uint32_t)f->stream >= p->nstreams) return fail(v, "function %u: where body without a valid stream", fi);
         if (f->result.kind != PT_BOOL) return fail(v, "function %u: a where body must give a bool", fi);
     } else if (f->stream != -1)
         return fail(v, "function %u: only a where body has a stream", fi);
-    if (f->memo >= 0 && (f->nparams || (uint32_t)f->memo >= p->nmemo))
-        return fail(v, "function %u: bad memo slot", fi);
+    if (f->memo < -1 || (f->memo >= 0 && (f->nparams || (uint32_t)f->memo >= p->nmemo)))
+        return fail(v, "function %u: bad memo slot %d", fi, f->memo);
     if (f->ncode == 0) return fail(v, "function %u ('%s'): no code", fi, fname);
-    for (uint32_t i = 0; i + 1 < 2 * f->nlines; i += 2)
-        if (i >= 2 && f->lines[i] < f->lines[i - 2]) return fail(v, "function %u: line table out of order", fi);
+    for (uint32_t i = 0; i < f->nlines; i++) {
+        if (f->lines[2 * i] >= f->ncode) return fail(v, "function %u: line table entry %u is past the code", fi, i);
+        if (i && f->lines[2 * i] < f->lines[2 * i - 2]) return fail(v, "function %u: line table out of order", fi);
+    }
+    return true;
+}
+
+static bool verify_code(V *v, uint32_t fi, uint8_t *starts)
+{
+    Prog *p = v->p;
+    PFunc *f = &p->funcs[fi];
+    const char *fname = f->name.p;
 
     /* first pass: instruction boundaries */
     memset(starts, 0, f->ncode + 1);
@@ -380,7 +397,9 @@ static bool verify_func(V *v, uint32_t fi, uint8_t *starts)
         case OP_CALL: {
             const PFunc *g = &p->funcs[ops[1]];
             if (g->kind == FK_WHERE || g->kind == FK_EXPLAIN) return fail(v, "function %u, word %u: CALL of a where or explain body", fi, pc);
-            if (nargs != g->nparams) return fail(v, "function %u, word %u: CALL with %u arguments, function %u takes %u", fi, pc, nargs, ops[1], g->nparams);
+            if (nargs != g->nparams)
+                return fail(v, "function %u, word %u: CALL with %u argument%s, function %u takes %u", fi, pc, nargs,
+                            nargs == 1 ? "" : "s", ops[1], g->nparams);
             for (uint32_t i = 0; i < nargs; i++)
                 if (!teq(targs[i], g->rtypes[i])) return fail(v, "function %u, word %u: CALL argument %u has the wrong type", fi, pc, i);
             if (!teq(rt[0], g->result)) return fail(v, "function %u, word %u: CALL result type mismatch", fi, pc);
@@ -460,6 +479,49 @@ static bool verify_agg(V *v, uint32_t ai)
     return true;
 }
 
+static uint64_t work_add(uint64_t a, uint64_t b)
+{
+    return a + b > PROG_MAX_WORK ? (uint64_t)PROG_MAX_WORK + 1 : a + b;
+}
+
+/* One call of f (whose callees are done): returns the most code words it
+ * can run, sets *maxv to its largest argument list and *nest to how deep
+ * where bodies nest under it.  Jumps go forward, so each word of f runs at
+ * most once; a callee without a memo slot adds its own work at each call
+ * site (a define calling g(x) + g(x) runs g twice), one with a slot runs at
+ * most once per record and is counted on its own; an aggregate's where
+ * body counts once, since it runs once per event: the data says how many,
+ * and the nesting of where bodies (through functions with parameters,
+ * which have no memo slot) is the power of that number.  Without these
+ * bounds a small file could nest calls into an evaluation that never ends
+ * in practice. */
+static uint64_t frame_work(const Prog *p, const PFunc *f, const uint64_t *work, const uint32_t *nests,
+                           uint32_t *maxv, uint32_t *nest)
+{
+    uint64_t w = f->ncode;
+    *maxv = 0;
+    *nest = 0;
+    for (uint32_t q = 0; q < f->ncode; ) {
+        uint32_t op = f->code[q], len = 1;
+        for (const char *s = lead_opinfo[op].operands; *s; s++) {
+            if (*s == ' ') continue;
+            if (*s == 'R') { s++; len++; continue; }
+            if (*s == 'V') { if (f->code[q + len] > *maxv) *maxv = f->code[q + len]; len += 1 + f->code[q + len]; continue; }
+            len++;
+        }
+        if (op == OP_CALL && p->funcs[f->code[q + 2]].memo < 0) {
+            w = work_add(w, work[f->code[q + 2]]);
+            if (nests[f->code[q + 2]] > *nest) *nest = nests[f->code[q + 2]];
+        } else if (op == OP_AGG && p->aggs[f->code[q + 2]].where >= 0) {
+            int32_t wf = p->aggs[f->code[q + 2]].where;
+            w = work_add(w, work[wf]);
+            if (nests[wf] + 1 > *nest) *nest = nests[wf] + 1;
+        }
+        q += len;
+    }
+    return w > PROG_MAX_WORK ? (uint64_t)PROG_MAX_WORK + 1 : w;
+}
+
 static bool fields_ok(V *v, const PField *f, uint32_t n, const char *what)
 {
     for (uint32_t i = 0; i < n; i++)
@@ -470,6 +532,8 @@ static bool fields_ok(V *v, const PField *f, uint32_t n, const char *what)
 bool prog_verify(Prog *p, char *err, size_t errlen)
 {
     V v = { p, err, errlen, false };
+    if (p->has_version && !isfinite(p->version)) return fail(&v, "the definition's version is not a number");
+    if (p->has_approved && (p->approved < DATE_MIN || p->approved > DATE_MAX)) return fail(&v, "the approved date is out of range");
     if (p->nfields == 0 || p->key < 0 || (uint32_t)p->key >= p->nfields) return fail(&v, "the record's key field is out of range");
     if (!fields_ok(&v, p->fields, p->nfields, "record")) return false;
     for (uint32_t s = 0; s < p->nstreams; s++) {
@@ -490,13 +554,15 @@ bool prog_verify(Prog *p, char *err, size_t errlen)
         if (x->rtype != PT_TEXT && x->rtype != PT_NUMBER && x->rtype != PT_BOOL)
             return fail(&v, "extern %u: result type not text, number or bool", i);
     }
+    for (uint32_t i = 0; i < p->nfuncs; i++)
+        if (!verify_head(&v, i)) return false;
     for (uint32_t i = 0; i < p->naggs; i++)
         if (!verify_agg(&v, i)) return false;
-    uint32_t maxcode = 0;
+    size_t maxcode = 0;
     for (uint32_t i = 0; i < p->nfuncs; i++) if (p->funcs[i].ncode > maxcode) maxcode = p->funcs[i].ncode;
     uint8_t *starts = malloc(maxcode + 1);
     if (!starts) return fail(&v, "out of memory");
-    for (uint32_t i = 0; i < p->nfuncs && !v.bad; i++) verify_func(&v, i, starts);
+    for (uint32_t i = 0; i < p->nfuncs && !v.bad; i++) verify_code(&v, i, starts);
     free(starts);
     if (v.bad) return false;
 
@@ -528,7 +594,7 @@ bool prog_verify(Prog *p, char *err, size_t errlen)
         if (p->clines[i].cls >= p->nclasses || p->clines[i].label >= p->classes[p->clines[i].cls].n)
             return fail(&v, "classify line %u is invalid", i);
     for (uint32_t i = 0; i < p->nslines; i++)
-        if (p->slines[i].kind > SL_KIND_FOREACH) return fail(&v, "score line %u is invalid", i);
+        if (p->slines[i].kind > SL_KIND_FOREACH || !isfinite(p->slines[i].n)) return fail(&v, "score line %u is invalid", i);
     for (uint32_t i = 0; i < p->nexplain; i++) {
         int32_t f = p->explain[i].fn;
         if (f < 0 || (uint32_t)f >= p->nfuncs || p->funcs[f].nparams || p->funcs[f].result.kind != PT_BOOL ||
@@ -536,13 +602,16 @@ bool prog_verify(Prog *p, char *err, size_t errlen)
             return fail(&v, "explain entry %u is invalid", i);
     }
 
-    /* the call graph: acyclic, bounded depth; registers along the deepest path */
+    /* the call graph: acyclic, bounded depth; registers along the deepest
+     * path; work and the nesting of where bodies */
     uint32_t n = p->nfuncs;
     uint32_t *state = calloc(n + 1, sizeof *state);     /* 0 new, 1 open, 2 done */
     uint32_t *depth = calloc(n + 1, sizeof *depth);
     uint32_t *regs = calloc(n + 1, sizeof *regs);
+    uint64_t *work = calloc(n + 1, sizeof *work);
+    uint32_t *nests = calloc(n + 1, sizeof *nests);
     uint32_t *stack = malloc((n + 1) * sizeof *stack), *it = malloc((n + 1) * sizeof *it);
-    bool ok = state && depth && regs && stack && it;
+    bool ok = state && depth && regs && work && nests && stack && it;
     if (!ok) fail(&v, "out of memory");
     for (uint32_t root = 0; ok && root < n; root++) {
         if (state[root]) continue;
@@ -574,16 +643,7 @@ bool prog_verify(Prog *p, char *err, size_t errlen)
                 if (depth[fi] == 0) depth[fi] = 1;
                 /* its frame, and above it the largest argument list it passes */
                 uint32_t maxv = 0;
-                for (uint32_t q = 0; q < f->ncode; ) {
-                    uint32_t op = f->code[q], len = 1;
-                    for (const char *s = lead_opinfo[op].operands; *s; s++) {
-                        if (*s == ' ') continue;
-                        if (*s == 'R') { s++; len++; continue; }
-                        if (*s == 'V') { if (f->code[q + len] > maxv) maxv = f->code[q + len]; len += 1 + f->code[q + len]; continue; }
-                        len++;
-                    }
-                    q += len;
-                }
+                work[fi] = frame_work(p, f, work, nests, &maxv, &nests[fi]);
                 regs[fi] = f->nregs + (regs[fi] > maxv ? regs[fi] : maxv);
                 if (sp) {
                     uint32_t parent = stack[sp - 1];
@@ -603,14 +663,33 @@ bool prog_verify(Prog *p, char *err, size_t errlen)
             stack[sp] = callee; it[sp] = 0; sp++;
         }
     }
-    uint32_t maxd = 0, maxr = 0;
+    uint32_t maxd = 0, maxr = 0, maxn = 0;
     for (uint32_t i = 0; ok && i < n; i++) {
         if (depth[i] > maxd) maxd = depth[i];
         if (regs[i] > maxr) maxr = regs[i];
+        if (nests[i] > maxn) maxn = nests[i];
     }
-    free(state); free(depth); free(regs); free(stack); free(it);
+    /* what one record can cost: the outputs, and each function with a memo
+     * slot once */
+    uint64_t total = 0;
+    if (ok) {
+        uint32_t *root = state;
+        memset(root, 0, n * sizeof *root);
+        root[p->lead_fn] = 1;
+        if (p->score_fn >= 0) root[p->score_fn] = 1;
+        for (uint32_t i = 0; i < p->nclasses; i++) root[p->class_fns[i]] = 1;
+        for (uint32_t i = 0; i < p->nexplain; i++) root[p->explain[i].fn] = 1;
+        for (uint32_t i = 0; i < n; i++)
+            if (root[i] || p->funcs[i].memo >= 0) total = work_add(total, work[i]);
+    }
+    free(state); free(depth); free(regs); free(work); free(nests); free(stack); free(it);
     if (!ok) return false;
     if (maxd > PROG_MAX_CALL_DEPTH) return fail(&v, "calls nest more than %d deep", PROG_MAX_CALL_DEPTH);
+    if (maxn > PROG_MAX_WHERE_NEST)
+        return fail(&v, "where bodies nest %u deep, more than %d (each runs the next once per event)", maxn, PROG_MAX_WHERE_NEST);
+    if (total > PROG_MAX_WORK)
+        return fail(&v, "one record could take more than %u instructions (calls of functions that repeat calls nest too deep)",
+                    PROG_MAX_WORK);
     p->max_depth = maxd;
     p->max_regs = maxr;
     p->verified = true;

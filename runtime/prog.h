@@ -132,6 +132,14 @@ typedef struct Prog {
 #define PROG_MAX_CALL_DEPTH 1000
 #define PROG_MAX_REGS 65535
 #define PROG_MAX_ARGS 255
+/* Code words one record's evaluation may run, over the outputs and every
+ * define once (events aside): calls that repeat calls, nested, would
+ * otherwise let a small file ask for 2^1000 steps. */
+#define PROG_MAX_WORK (1u << 26)
+/* Where bodies that run aggregates with where bodies, through functions
+ * with parameters: each level runs the next once per event, so a record
+ * with E events costs up to E^depth. */
+#define PROG_MAX_WHERE_NEST 3
 
 /* Fill in keys of texts and labels, hash tables of sets (after building or
  * loading).  Returns false on out of memory. */
