@@ -456,13 +456,15 @@ dispatch:
         NEXT(4);
     }
     CASE(WITHIN) {
+        /* t in [A - len, A) without computing A - len (a duration may be
+         * near 2^63); unsigned, since a missing value's payload is any bits */
         const VmValue *x = RB;
-        int64_t t = f->rtypes[B_].kind == PT_DATE ? x->u.i * US_PER_DAY : x->u.i;
-        int64_t len = p->ints[C_];
-        set_bool(RA, x->miss, t < vm->asof_us && t >= vm->asof_us - len);
+        int64_t t = f->rtypes[B_].kind == PT_DATE ? (int64_t)((uint64_t)x->u.i * US_PER_DAY) : x->u.i;
+        uint64_t len = (uint64_t)p->ints[C_];
+        set_bool(RA, x->miss, t < vm->asof_us && (uint64_t)vm->asof_us - (uint64_t)t <= len);
         NEXT(4);
     }
-    CASE(D2T) { const VmValue *a = RB; VmValue *d = RA; d->u.i = a->u.i * US_PER_DAY; d->meta = VM_META(0, a->miss); NEXT(3); }
+    CASE(D2T) { const VmValue *a = RB; VmValue *d = RA; d->u.i = (int64_t)((uint64_t)a->u.i * US_PER_DAY); d->meta = VM_META(0, a->miss); NEXT(3); }
     CASE(T2LEVEL) {
         const VmValue *x = RB;
         int64_t rank = -1;

@@ -97,6 +97,16 @@ static uint32_t value_ids(VmCtx *vm, PType t, uint32_t field, Sel *s, uint32_t n
     return ndistinct;
 }
 
+/* A window's length for arithmetic on instants.  The compiler writes
+ * durations up to about 2^63 us, but no two instants the language can
+ * write (years 0 to 9999) are 2^62 us apart, so a longer window holds the
+ * same events as one of 2^62 us, and t + L, t - L and A - L stay far from
+ * overflow. */
+static int64_t win_len(const PAgg *a)
+{
+    return a->win_us < ((int64_t)1 << 62) ? a->win_us : (int64_t)1 << 62;
+}
+
 enum { RED_COUNT, RED_DISTINCT, RED_SUM };
 
 /* Add or remove event i from the window's running reduction. */
@@ -122,6 +132,7 @@ static double win_value(const Win *w, uint32_t count)
 static double best_window(VmCtx *vm, const PAgg *a, int red, Sel *s, uint32_t n, uint32_t ndistinct)
 {
     if (n > 1) qsort(s, n, sizeof *s, by_time);
+    int64_t L = win_len(a);
     Win w = { red, NULL, 0, { 0 } };
     xsum_init(&w.sum);
     if (red == RED_DISTINCT) {
@@ -146,7 +157,7 @@ static double best_window(VmCtx *vm, const PAgg *a, int red, Sel *s, uint32_t n,
     /* windows [t_i, t_i + L) that start at an event */
     uint32_t j = 0;
     for (uint32_t i = 0; i < n; i++) {
-        int64_t end = s[i].e->t + a->win_us;
+        int64_t end = s[i].e->t + L;
         if (j < i) j = i;
         while (j < n && s[j].e->t < end) win_add(&w, &s[j++], +1);
         if (i == 0 || s[i - 1].e->t != s[i].e->t) {   /* a window holds every event at its start */
@@ -166,11 +177,11 @@ static double best_window(VmCtx *vm, const PAgg *a, int red, Sel *s, uint32_t n,
         uint32_t lo = 0, hi = 0, ia = 0, ib = 0;
         while (ia < n || ib < n) {
             int64_t sa = ia < n ? s[ia].e->t + 1 : INT64_MAX;
-            int64_t sb = ib < n ? s[ib].e->t - a->win_us + 1 : INT64_MAX;
+            int64_t sb = ib < n ? s[ib].e->t - L + 1 : INT64_MAX;
             int64_t st = sa < sb ? sa : sb;
             if (sa == st) ia++;
             if (sb == st) ib++;
-            while (hi < n && s[hi].e->t - a->win_us < st) win_add(&w, &s[hi++], +1);
+            while (hi < n && s[hi].e->t - L < st) win_add(&w, &s[hi++], +1);
             while (lo < hi && s[lo].e->t < st) win_add(&w, &s[lo++], -1);
             double v = win_value(&w, hi - lo);
             if (v > best) best = v;
@@ -194,7 +205,7 @@ VmValue vm_aggregate(VmCtx *vm, const PAgg *a, const VmValue *args, uint32_t nar
 
     for (uint32_t i = 0; i < n; i++) {
         const VmEvent *e = &es->ev[i];
-        if (a->win == PW_LAST && (!e->has_t || e->t >= A || e->t < A - a->win_us)) continue;
+        if (a->win == PW_LAST && (!e->has_t || e->t >= A || e->t < A - win_len(a))) continue;
         if ((a->win == PW_ANY || a->win == PW_ANY_DAY) && !e->has_t) continue;
         if (wf) {
             vm->cur_ev = e;
