@@ -40,6 +40,12 @@ typedef struct Gen {
     /* constants already in the program, for dedup: open addressing over
      * index + 1 (a 100,000-term chain has 100,000 constants) */
     uint32_t *knum, *kint, *ktext; uint32_t knumcap, kintcap, ktextcap;
+    /* how deep calls nest from each function (itself included), so a chain
+     * of defines longer than the verifier allows is refused here, with a
+     * message, instead of failing verification; cur_depth: the deepest
+     * callee of the function being built */
+    uint32_t *fdepth; uint32_t fdcap;
+    uint32_t cur_depth;
 } Gen;
 
 /* ---- growable arrays in the program's arena ------------------------- */
@@ -260,6 +266,7 @@ static void fn_begin(Gen *g, uint32_t nparams, const PType *ptypes)
     g->nfree = 0;
     g->last_line = 0;
     g->nparams = nparams;
+    g->cur_depth = 0;
     for (uint32_t i = 0; i < nparams; i++) reg_new(g, ptypes[i]);
 }
 
@@ -285,6 +292,20 @@ static int32_t fn_end(Gen *g, const char *name, size_t nlen, uint8_t kind, PType
     f->memo = -1;
     f->line = line_of(g, at);
     if (nlen == 0 || kind == FK_WHERE || kind == FK_EXPLAIN || kind == FK_FUNCTION) f->memo = -1;
+    if (p->nfuncs > g->fdcap) {
+        uint32_t cap = p->nfuncs * 2;
+        uint32_t *nd = realloc(g->fdepth, cap * sizeof *nd);
+        if (!nd) { fputs("out of memory\n", stderr); exit(2); }
+        memset(nd + g->fdcap, 0, (cap - g->fdcap) * sizeof *nd);
+        g->fdepth = nd;
+        g->fdcap = cap;
+    }
+    g->fdepth[p->nfuncs - 1] = g->cur_depth + 1;
+    if (g->cur_depth + 1 > PROG_MAX_CALL_DEPTH && kind != FK_WHERE && !g->failed) {   /* named at its define */
+        snprintf(g->err, g->errlen, "'%.*s' is built on definitions nested more than %d deep (each using the next); "
+                 "that is the limit", (int)nlen, name, PROG_MAX_CALL_DEPTH);
+        g->failed = true;
+    }
     return (int32_t)(p->nfuncs - 1);
 }
 
@@ -404,6 +425,8 @@ static uint32_t emit_call(Gen *g, Opcode op, PType rt, uint32_t target, Expr **a
         nargs = PROG_MAX_ARGS;
     }
     for (uint32_t i = 0; i < nargs; i++) regs[i] = preset ? preset[i] : gen_expr(g, args[i]);
+    int32_t callee = op == OP_CALL ? (int32_t)target : op == OP_AGG ? g->p->aggs[target].where : -1;
+    if (callee >= 0 && (uint32_t)callee < g->fdcap && g->fdepth[callee] > g->cur_depth) g->cur_depth = g->fdepth[callee];
     uint32_t r = reg_new(g, rt);
     emit1(g, op); emit1(g, r); emit1(g, target); emit1(g, nargs);
     for (uint32_t i = 0; i < nargs; i++) emit1(g, regs[i]);
@@ -654,7 +677,7 @@ static int32_t gen_where(Gen *g, Expr *where, int32_t stream)
     g->code = save.code; g->lines = save.lines;
     g->rtypes = save.rtypes; g->rcap = save.rcap; g->nregs = save.nregs;
     g->freel = save.freel; g->fcap = save.fcap; g->nfree = save.nfree;
-    g->nparams = save.nparams; g->last_line = save.last_line;
+    g->nparams = save.nparams; g->last_line = save.last_line; g->cur_depth = save.cur_depth;
     return f;
 }
 
@@ -674,6 +697,7 @@ static void gen_define(Gen *g, uint32_t i)
     int32_t made = fn_end(g, d->name, d->len, d->has_params ? FK_FUNCTION : FK_DEFINE, ptype(di->type), -1, d->nloc);
     PFunc tmp = p->funcs[made];
     p->funcs[f] = tmp;
+    g->fdepth[f] = g->fdepth[made];
     p->nfuncs = n;
 }
 
@@ -689,6 +713,7 @@ static void gen_lead(Gen *g)
     uint32_t n = g->p->nfuncs;
     int32_t made = fn_end(g, "lead", 4, FK_LEAD, tb, -1, d->loc);
     g->p->funcs[g->lead_fn] = g->p->funcs[made];
+    g->fdepth[g->lead_fn] = g->fdepth[made];
     g->p->nfuncs = n;
 }
 
@@ -747,6 +772,7 @@ static void gen_score(Gen *g)
     uint32_t n = p->nfuncs;
     int32_t made = fn_end(g, "score", 5, FK_SCORE, tn, -1, d->loc);
     p->funcs[g->score_fn] = p->funcs[made];
+    g->fdepth[g->score_fn] = g->fdepth[made];
     p->nfuncs = n;
 }
 
@@ -788,6 +814,7 @@ static void gen_classify(Gen *g, uint32_t ci)
     uint32_t n = p->nfuncs;
     int32_t made = fn_end(g, d->name, d->len, FK_CLASSIFY, tc, -1, d->nloc);
     p->funcs[g->class_fn[ci]] = p->funcs[made];
+    g->fdepth[g->class_fn[ci]] = g->fdepth[made];
     p->nfuncs = n;
 }
 
@@ -955,7 +982,7 @@ Prog *gen_program(Compilation *c, bool strip, char *err, size_t errlen)
 
     free(g->code.code); free(g->lines.v); free(g->rtypes); free(g->freel);
     free(g->define_fn); free(g->class_fn);
-    free(g->knum); free(g->kint); free(g->ktext);
+    free(g->knum); free(g->kint); free(g->ktext); free(g->fdepth);
     if (g->failed) { prog_free(p); return NULL; }
     if (!prog_prepare(p)) { snprintf(err, errlen, "out of memory"); prog_free(p); return NULL; }
     return p;

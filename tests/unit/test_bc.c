@@ -1495,10 +1495,37 @@ START_TEST(call_depth)
     vm_free(vm);
     prog_free(p);
 
+    /* one deeper: the compiler refuses it with a message (it used to emit
+     * code only the verifier refused, which leadc called an internal error) */
     src = chain_source(PROG_MAX_CALL_DEPTH);
     p = compile_text("deeper.lead", src, err, sizeof err);
     free(src);
-    ck_assert_msg(p, "%s", err);
+    ck_assert(!p);
+    ck_assert_msg(strstr(err, "nested more than 1000 deep"), "%s", err);
+
+    /* and the verifier refuses such code made by hand: the last define of
+     * the deepest chain the compiler accepts calls one more function */
+    src = chain_source(PROG_MAX_CALL_DEPTH - 1);
+    p = compile_ok("deep.lead", src);
+    free(src);
+    char name[32];
+    snprintf(name, sizeof name, "d%u", PROG_MAX_CALL_DEPTH - 2);
+    int32_t leaf = find_fn(p, FK_DEFINE, name);
+    PFunc *funcs = arena_alloc(&p->arena, (p->nfuncs + 1) * sizeof *funcs);
+    memcpy(funcs, p->funcs, p->nfuncs * sizeof *funcs);
+    funcs[p->nfuncs] = funcs[leaf];
+    funcs[p->nfuncs].kind = FK_FUNCTION;
+    funcs[p->nfuncs].memo = -1;
+    p->funcs = funcs;
+    PFunc *f = &p->funcs[leaf];
+    f->nregs = 0;
+    uint32_t r = add_reg(p, f, T_BOOL);
+    uint32_t code[] = { OP_CALL, r, p->nfuncs, 0, OP_RET, r };
+    f->code = arena_alloc(&p->arena, sizeof code);
+    memcpy(f->code, code, sizeof code);
+    f->ncode = sizeof code / sizeof code[0];
+    f->nlines = 0;
+    p->nfuncs++;
     ck_assert(!prog_verify(p, err, sizeof err));
     ck_assert_str_eq(err, "calls nest more than 1000 deep");
     prog_free(p);
