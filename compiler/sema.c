@@ -1864,6 +1864,7 @@ static void check_test(Sema *s, Decl *t)
 {
     char b1[160];
     int records = 0;
+    double events = 0;          /* all event literals, repeats counted */
     bool unknown_lit = false;
     TestLit *first_rec = NULL;
     if (t->nexpects == 0)
@@ -1909,6 +1910,8 @@ static void check_test(Sema *s, Decl *t)
             fields = s->streams[y->idx].fields; nfields = s->streams[y->idx].nfields; owner = "stream";
             if (tl->has_repeat && !(tl->repeat >= 1 && tl->repeat <= 1000000 && tl->repeat == floor(tl->repeat)))
                 err(s, tl->repeat_loc, "'repeat' needs a whole number from 1 to 1000000");
+            else if (events <= 1000000 && (events += tl->has_repeat ? tl->repeat : 1) > 1000000)
+                err(s, tl->loc, "a test holds at most 1000000 events in all; this literal brings it past that");
         }
         for (uint32_t k = 0; k < tl->nfields; k++) {
             TestField *tf = &tl->fields[k];
