@@ -363,9 +363,14 @@ static void set_from_file(Sema *s, SetInfo *si, Decl *d)
 static void collect(Sema *s)
 {
     Decl *first_def = NULL, *first_ver = NULL, *first_appr = NULL;
+    /* modules first: a name the user's file declares again is then the
+     * second declaration, reported in the user's file (which the user can
+     * change), with a note at the module's */
+    for (uint32_t pass = 0; pass < 2; pass++)
     for (uint32_t i = 0; i < s->ast->ndecls; i++) {
         Decl *d = s->ast->decls[i];
         bool in_module = d->module != 0;
+        if (in_module != (pass == 0)) continue;
         if (in_module) {
             switch (d->kind) {
             case D_SET: case D_DEFINE: case D_EXTERN: case D_USE: break;
@@ -818,6 +823,10 @@ static bool coerce(Sema *s, Expr **pe, Type want)
     if (type_eq(e->type, want)) return true;
     if (e->type.kind == TY_CLASS && want.kind == TY_TEXT) { *pe = conv(s, e, CV_CLASS_TEXT, T_TEXT); return true; }
     if (e->type.kind == TY_DATE && want.kind == TY_TIME) { *pe = conv(s, e, CV_DATE_TIME, T_TIME); return true; }
+    /* a text that is not a literal, where a level is expected (a function
+     * argument, coalesce, a define's result): looked up at run time,
+     * missing when it names no label (appendix A "Levels") */
+    if (e->type.kind == TY_TEXT && want.kind == TY_LEVEL) { *pe = conv(s, e, CV_TEXT_LEVEL, want); return true; }
     return false;
 }
 
@@ -1379,15 +1388,18 @@ static Type check_call(Sema *s, Scope *sc, Expr *e, Type hint)
             err(s, e->strloc, "coalesce(...) takes one or more arguments");
             return e->type = T_ERR;
         }
-        /* one type for all: classifications become text if mixed with text */
-        Type t0 = e->kids[0]->type;
+        /* one type for all: classifications become text if mixed with text,
+         * texts become the level if mixed with a level */
+        Type t0 = e->kids[0]->type, lvl = T_ERR;
         bool any_text = false, any_time = false;
         for (uint32_t i = 0; i < e->nkids; i++) {
             any_text |= e->kids[i]->type.kind == TY_TEXT;
             any_time |= e->kids[i]->type.kind == TY_TIME;
+            if (e->kids[i]->type.kind == TY_LEVEL && lvl.kind == TY_ERR) lvl = e->kids[i]->type;
         }
         if (any_text) t0 = T_TEXT;
         if (any_time) t0 = T_TIME;
+        if (lvl.kind == TY_LEVEL) t0 = lvl;
         uint32_t j0 = 0;            /* the first argument of the common type */
         while (j0 + 1 < e->nkids && !type_eq(e->kids[j0]->type, t0)) j0++;
         for (uint32_t i = 0; i < e->nkids; i++)
@@ -1721,6 +1733,7 @@ static Type check(Sema *s, Scope *sc, Expr *e, Type hint)
         if (a->type.kind == TY_ERR || b->type.kind == TY_ERR || !ok) return e->type = T_ERR;
         Type t = a->type;
         if (b->type.kind == TY_TIME || (t.kind == TY_CLASS && b->type.kind == TY_TEXT)) t = b->type;
+        if (t.kind == TY_TEXT && b->type.kind == TY_LEVEL) t = b->type;     /* texts become the level */
         if (!coerce(s, &e->kids[1], t) || !coerce(s, &e->kids[2], t)) {
             err(s, b->loc, "the branches of 'if' must have one type, but they are %s and %s",
                 tn(s, a->type, b1), tn(s, b->type, b2));
@@ -1746,14 +1759,14 @@ static void check_define(Sema *s, DefineInfo *di)
     sc.stream_idx = -1;
     if (d->has_params) { sc.def = d; sc.di = di; }
     if (d->has_result) {
+        /* the declared type stands for the callers even when the body has
+         * an error: one error, not one more at every use */
         if (di->type.kind == TY_ERR) return;
         Type t = check(s, &sc, d->body, di->type);
-        if (t.kind == TY_ERR) { di->type = T_ERR; return; }
-        if (!coerce(s, &d->body, di->type)) {
+        if (t.kind == TY_ERR) return;
+        if (!coerce(s, &d->body, di->type))
             err(s, d->body->loc, "'%s' is declared to give %s, but this is %s", d->name,
                 tn(s, di->type, b1), tn(s, t, b2));
-            di->type = T_ERR;
-        }
         return;
     }
     di->type = check(s, &sc, d->body, T_ERR);

@@ -571,9 +571,11 @@ static const Case cases[] = {
     {"a level compared with its lowest label", "lead when s >= Staff",
      "1:13: warning: this comparison is always true when the value is present: 'Staff' is the lowest label of its level; "
      "to test for a value, write 'is present'\n"},
-    {"no cascade after a define in error", "define lvl -> level(Low, High) = title\n"
+    {"no cascade after a define in error", "define lvl -> level(Low, High) = n + 1\n"
      "lead when lvl = High or High = lvl or lvl in [High, Low] or lvl between Low and High",
-     "1:34: error: 'lvl' is declared to give level(Low, High), but this is text\n"},
+     "1:34: error: 'lvl' is declared to give level(Low, High), but this is number\n"},
+    {"a text result becomes the level at run time", "define lvl -> level(Low, High) = title\n"
+     "lead when lvl = High", ""},
 
     /* -- lints */
     {"unused define and set", "define unused = b\nset uset = [\"a\", \"A \"]\nlead when b",
