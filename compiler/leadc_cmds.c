@@ -79,21 +79,33 @@ static void summary_line(const LeadcOpts *o, const char *path, const Compilation
         fprintf(stderr, "%s: %u error%s, %u warning%s\n", path, e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
 }
 
+/* Code for a checked file, verified: a program the verifier refuses is
+ * one beyond the VM's limits (docs/limits.md), reported as an error of
+ * the file.  NULL then, after the message. */
+static Prog *gen_verified(Compilation *c, bool strip)
+{
+    char err[512];
+    const char *path = c->diags.files[0].path;
+    Prog *p = gen_program(c, strip, err, sizeof err);
+    if (!p) { fprintf(stderr, "%s: error: %s\n", path, err); return NULL; }
+    if (!prog_verify(p, err, sizeof err)) {
+        fprintf(stderr, "%s: error: the program is beyond the limits of the VM (%s); "
+                        "see docs/limits.md, and split the definitions differently\n", path, err);
+        prog_free(p);
+        return NULL;
+    }
+    return p;
+}
+
 /* Compile a checked file and run its tests; returns 0, 1 (a test failed)
  * or 2 (could not run).  Test lines go to out, in the text and github
  * formats only (json and sarif keep standard output machine-readable). */
 static int run_tests(const LeadcOpts *o, Compilation *c, TestTotals *tot)
 {
-    if (c->sema.ntests == 0) return 0;
-    char err[512];
     const char *path = c->diags.files[0].path;
-    Prog *p = gen_program(c, false, err, sizeof err);
-    if (!p) { fprintf(stderr, "%s: error: %s\n", path, err); return 2; }
-    if (!prog_verify(p, err, sizeof err)) {
-        fprintf(stderr, "%s: internal error: the generated code fails verification: %s\n", path, err);
-        prog_free(p);
-        return 2;
-    }
+    Prog *p = gen_verified(c, false);
+    if (!p) return 1;
+    if (c->sema.ntests == 0) { prog_free(p); return 0; }
     TestOpts to = { o->has_as_of, o->as_of, o->allow, o->nallow, o->coverage };
     uint32_t failed0 = tot->failed;
     char *buf = NULL;
@@ -214,15 +226,9 @@ int leadc_compile(const LeadcOpts *o)
         comp_free(&c);
         return 1;
     }
-    char err[512];
-    Prog *p = gen_program(&c, o->strip, err, sizeof err);
+    Prog *p = gen_verified(&c, o->strip);
     comp_free(&c);
-    if (!p) { fprintf(stderr, "%s: error: %s\n", path, err); return 1; }
-    if (!prog_verify(p, err, sizeof err)) {
-        fprintf(stderr, "%s: internal error: the generated code fails verification: %s\n", path, err);
-        prog_free(p);
-        return 2;
-    }
+    if (!p) return 1;
     size_t len;
     uint8_t *bytes = bc_write(p, o->strip, &len);
     prog_free(p);

@@ -368,7 +368,7 @@ score_lines
                               $$ = $1; }
     | score_lines sign NUMBER FOR EACH name opt_where opt_window
                             { ScoreLine *s = PUSH($1->lines, $1->nlines);
-                              s->kind = SL_FOREACH; s->loc = loc_span(@2, @$); s->n = $2 * $3;
+                              s->kind = SL_FOREACH; s->loc = @2; s->loc.end = @$.end; s->n = $2 * $3;
                               s->stream = $6.s; s->slen = $6.len; s->sloc = @6;
                               s->where = $7; s->win = $8;
                               $$ = $1; }

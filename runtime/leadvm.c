@@ -129,7 +129,7 @@ static Prog *load_program(const char *path, const char **incdirs, uint32_t nincd
     comp_free(&c);
     if (!p) { fprintf(stderr, "leadvm: %s: %s\n", path, err); return NULL; }
     if (!prog_verify(p, err, sizeof err)) {
-        fprintf(stderr, "leadvm: %s: internal error: the compiled program fails verification: %s\n", path, err);
+        fprintf(stderr, "leadvm: %s: the program is beyond the limits of the VM (%s); see docs/limits.md\n", path, err);
         prog_free(p);
         return NULL;
     }
