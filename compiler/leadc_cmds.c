@@ -62,6 +62,17 @@ static CompOptions comp_opts(const LeadcOpts *o)
 /* Print a file's diagnostics; returns the file's exit status so far. */
 static int report(const LeadcOpts *o, Compilation *c)
 {
+    /* -Werror: warnings are errors, and say so */
+    if (o->werror)
+        for (uint32_t i = 0; i < c->diags.n; i++) {
+            Diag *g = &c->diags.v[i];
+            if (g->sev != SEV_WARNING) continue;
+            char *m;
+            if (asprintf(&m, "%s [-Werror]", g->msg) >= 0) { free(g->msg); g->msg = m; }
+            g->sev = SEV_ERROR;
+            c->diags.nwarnings--;
+            c->diags.nerrors++;
+        }
     c->diags.werror = o->werror;
     if (o->format != DF_SARIF)
         diag_print(&c->diags, o->format == DF_TEXT ? stderr : stdout, o->format, o->color && o->format == DF_TEXT);
