@@ -283,9 +283,9 @@ int leadc_diff(const LeadcOpts *o, const char *data, const DiffEvents *ev, uint3
                 fprintf(out, "]}");
                 continue;
             }
-            fprintf(out, mode == 1 ? "\n### score\n\n%llu records changed (%llu up, %llu down), mean change %s\n" :
-                                     "\nscore: %llu records changed (%llu up, %llu down), mean change %s\n",
-                    (unsigned long long)x->changed, (unsigned long long)x->up, (unsigned long long)x->down, m);
+            fprintf(out, mode == 1 ? "\n### score\n\n%llu record%s changed (%llu up, %llu down), mean change %s\n" :
+                                     "\nscore: %llu record%s changed (%llu up, %llu down), mean change %s\n",
+                    (unsigned long long)x->changed, x->changed == 1 ? "" : "s", (unsigned long long)x->up, (unsigned long long)x->down, m);
             if (x->nex_up) { fprintf(out, "  up, e.g."); for (uint32_t k = 0; k < x->nex_up; k++) fprintf(out, " %s", x->ex_up[k]); fputc('\n', out); }
             if (x->nex_down) { fprintf(out, "  down, e.g."); for (uint32_t k = 0; k < x->nex_down; k++) fprintf(out, " %s", x->ex_down[k]); fputc('\n', out); }
             continue;
@@ -315,7 +315,7 @@ int leadc_diff(const LeadcOpts *o, const char *data, const DiffEvents *ev, uint3
         for (uint32_t a = 0; a < x->nvals; a++)
             for (uint32_t b = 0; b < x->nvals; b++) if (a != b) moved += x->count[a * x->cap + b];
         if (mode == 1) {
-            fprintf(out, "\n### %s\n\n%llu records changed\n\n| old \\ new |", x->name, (unsigned long long)moved);
+            fprintf(out, "\n### %s\n\n%llu record%s changed\n\n| old \\ new |", x->name, (unsigned long long)moved, moved == 1 ? "" : "s");
             for (uint32_t b = 0; b < x->nvals; b++) fprintf(out, " %s |", shown(x->vals[b]));
             fprintf(out, "\n|---|");
             for (uint32_t b = 0; b < x->nvals; b++) fprintf(out, "---:|");
@@ -326,7 +326,7 @@ int leadc_diff(const LeadcOpts *o, const char *data, const DiffEvents *ev, uint3
                 fputc('\n', out);
             }
         } else {
-            fprintf(out, "\n%s: %llu records changed\n", x->name, (unsigned long long)moved);
+            fprintf(out, "\n%s: %llu record%s changed\n", x->name, (unsigned long long)moved, moved == 1 ? "" : "s");
             int w0 = 9;
             for (uint32_t a = 0; a < x->nvals; a++) if ((int)strlen(shown(x->vals[a])) > w0) w0 = (int)strlen(shown(x->vals[a]));
             int *w = calloc(x->nvals + 1, sizeof *w);

@@ -1110,9 +1110,9 @@ static void print_summary(RunCtx *rc, const BlockStats *st, uint64_t rejected)
         fprintf(e, ", max %s\n", (val_format_number(st->scores[st->nscores - 1], b), b));
     }
     for (uint32_t i = 0; i < p->nslines; i++)
-        fprintf(e, "  score line %u (%s%s): fired for %llu records%s\n", p->slines[i].line,
+        fprintf(e, "  score line %u (%s%s): fired for %llu record%s%s\n", p->slines[i].line,
                 p->slines[i].n > 0 ? "+" : "", (val_format_number(p->slines[i].n, b), b),
-                (unsigned long long)st->sfired[i], st->sfired[i] ? "" : "  <- never fired");
+                (unsigned long long)st->sfired[i], st->sfired[i] == 1 ? "" : "s", st->sfired[i] ? "" : "  <- never fired");
     for (uint32_t c = 0; c < p->nclasses; c++) {
         fprintf(e, "%s:", p->classes[c].name.p);
         for (uint32_t l = 0; l < p->classes[c].n; l++)
@@ -1122,9 +1122,9 @@ static void print_summary(RunCtx *rc, const BlockStats *st, uint64_t rejected)
         fputc('\n', e);
         for (uint32_t i = 0; i < p->nclines; i++) {
             if (p->clines[i].cls != c) continue;
-            fprintf(e, "  line %u (%s): chose it for %llu records%s\n", p->clines[i].line,
+            fprintf(e, "  line %u (%s): chose it for %llu record%s%s\n", p->clines[i].line,
                     p->classes[c].labels[p->clines[i].label].p, (unsigned long long)st->chit[i],
-                    st->chit[i] ? "" : "  <- never chosen");
+                    st->chit[i] == 1 ? "" : "s", st->chit[i] ? "" : "  <- never chosen");
         }
     }
     fprintf(e, "fields (missing / invalid):\n");
