@@ -262,11 +262,19 @@ static const char *fold_pattern(VmCtx *vm, const VmValue *b, uint32_t *len)
     return vm->k1.p ? vm->k1.p : "";
 }
 
+/* Membership without writing the folded key: its hash is computed on the
+ * fly (ut_key_hash equals the hash of the folded key the set was built
+ * with), and a candidate is compared folding as it goes. */
 static bool in_text_set(VmCtx *vm, const PSet *s, const VmValue *v)
 {
-    ubuf_clear(&vm->k2);
-    ut_key(v->u.s, v->len, &vm->k2);
-    return pset_has_key(s, vm->k2.p ? vm->k2.p : "", (uint32_t)vm->k2.len);
+    (void)vm;
+    if (!s->hcap) return false;
+    uint32_t h = (uint32_t)ut_key_hash(v->u.s, v->len) & (s->hcap - 1);
+    for (uint32_t k; (k = s->htab[h]); h = (h + 1) & (s->hcap - 1)) {
+        const PText *t = &s->texts[k - 1];
+        if (ut_key_eq(v->u.s, v->len, t->key, t->keylen)) return true;
+    }
+    return false;
 }
 
 /* ---- the interpreter ------------------------------------------------------------------ */
