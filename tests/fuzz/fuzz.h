@@ -44,9 +44,14 @@ void fz_loud(void);
 void fz_run_records(Prog *p);
 
 /* Compile, verify and prepare a program the harness itself supplies (it
- * must compile: aborts otherwise).  With errors_ok, a program with errors
- * gives NULL instead. */
+ * must compile: aborts otherwise).  With errors_ok, a program with errors,
+ * or beyond the VM's limits, gives NULL instead. */
 Prog *fz_compile(const char *name, const char *text, size_t len, bool errors_ok);
+
+/* Is this verifier message one of the work-per-record limits
+ * (docs/limits.md), which compiled code may exceed and leadc reports as an
+ * error of the file?  Any other refusal of compiled code is a compiler bug. */
+bool fz_beyond_limits(const char *err);
 
 /* Evaluate the outputs (lead, score, each classification, every define
  * without parameters) for the record in vm, and look at each value. */
