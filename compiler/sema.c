@@ -25,6 +25,7 @@
 #include <string.h>
 #include "sema.h"
 #include "builtins.h"
+#include "lint.h"
 #include "utext.h"
 #include "value.h"
 
@@ -2053,6 +2054,7 @@ static void lints(Sema *s)
     if (s->ntests == 0 && s->record && s->lead)
         diag_warn(s->diags, "no-tests", s->lead->loc,
                   "no test blocks: sales has not signed off on any example; add a 'test \"...\" { ... }' block");
+    lint_program(s);
 }
 
 uint32_t sema_check(Sema *s)
