@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "diag.h"
+#include "lint.h"
 #include "utext.h"
 
 static void *xrealloc(void *p, size_t n)
@@ -217,17 +218,29 @@ static void print_text_one(const Diags *d, FILE *out, const Diag *g, bool color)
     print_excerpt(d, out, g->loc, color);
 }
 
-/* JSON string (for the json and sarif formats). */
+/* JSON string (for the json and sarif formats).  A message quotes source
+ * text, which may be cut inside a character or not be UTF-8 at all: such
+ * bytes become U+FFFD, so the document stays valid JSON. */
 static void json_str(FILE *out, const char *s)
 {
     fputc('"', out);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; ) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            uint32_t cp;
+            size_t k = ut_decode((const unsigned char *)s + i, n - i, &cp);
+            if (cp == UT_INVALID) fputs("\\ufffd", out);
+            else fwrite(s + i, 1, k, out);
+            i += k;
+            continue;
+        }
         if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
         else if (c == '\n') fputs("\\n", out);
         else if (c == '\t') fputs("\\t", out);
-        else if (c < 0x20) fprintf(out, "\\u%04x", c);
+        else if (c < 0x20 || c == 0x7F) fprintf(out, "\\u%04x", c);
         else fputc(c, out);
+        i++;
     }
     fputc('"', out);
 }
@@ -255,46 +268,122 @@ static void print_json_loc(const Diags *d, FILE *out, Loc l)
     fprintf(out, ",\"line\":%u,\"column\":%u,\"end_line\":%u,\"end_column\":%u", line, col, eline, ecol);
 }
 
+/* A file path as a URI reference (RFC 3986): every byte but the unreserved
+ * characters and '/' is percent-encoded; an absolute path becomes a file:
+ * URI.  (Code scanning expects paths relative to the repository's root.) */
+static void sarif_uri(FILE *out, const char *path)
+{
+    fputc('"', out);
+    if (path[0] == '/') fputs("file://", out);
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '.' || *p == '_' || *p == '~' || *p == '/')
+            fputc(*p, out);
+        else
+            fprintf(out, "%%%02X", *p);
+    }
+    fputc('"', out);
+}
+
+/* region: 1-based lines and columns in code points (run.columnKind says
+ * so); endColumn is the column after the span.  An empty span covers the
+ * character it stands on. */
+static void sarif_location(const Diags *d, FILE *out, Loc l)
+{
+    uint32_t line, col, eline, ecol;
+    diag_linecol(d, l.file, l.off, &line, &col);
+    diag_linecol(d, l.file, l.end > l.off ? l.end : l.off, &eline, &ecol);
+    if (eline < line || (eline == line && ecol <= col)) { eline = line; ecol = col + 1; }
+    fputs("{\"artifactLocation\":{\"uri\":", out);
+    sarif_uri(out, d->files[l.file].path);
+    fprintf(out, "},\"region\":{\"startLine\":%u,\"startColumn\":%u,\"endLine\":%u,\"endColumn\":%u}}",
+            line, col, eline, ecol);
+}
+
+static const char *sarif_rule(const Diag *g)
+{
+    return g->code ? g->code : g->phase == PH_SYNTAX ? "syntax" : "error";
+}
+
 static void print_sarif(const Diags *d, FILE *out)
 {
-    fputs("{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\","
-          "\"runs\":[{\"tool\":{\"driver\":{\"name\":\"leadc\",\"version\":\"" PACKAGE_VERSION "\","
-          "\"informationUri\":\"https://example.invalid/lead\",\"rules\":[", out);
-    /* one rule per distinct code */
+    fputs("{\"$schema\":\"https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json\","
+          "\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":\"leadc\",\"version\":\"" PACKAGE_VERSION "\","
+          "\"rules\":[", out);
+    /* one rule per distinct code, in order of first use */
     const char **codes = calloc(d->n + 1, sizeof *codes);
     uint32_t ncodes = 0;
     for (uint32_t i = 0; i < d->n; i++) {
-        const char *c = d->v[i].code ? d->v[i].code : (d->v[i].phase == PH_SYNTAX ? "syntax" : "error");
+        const char *c = sarif_rule(&d->v[i]);
         uint32_t j;
         for (j = 0; j < ncodes; j++) if (strcmp(codes[j], c) == 0) break;
-        if (j == ncodes) {
-            codes[ncodes++] = c;
-            fprintf(out, "%s{\"id\":", j ? "," : "");
-            json_str(out, c);
-            fputs("}", out);
-        }
+        if (j < ncodes) continue;
+        codes[ncodes++] = c;
+        const char *what = lint_rule_summary(c);
+        bool lint = what != NULL;
+        if (!what)
+            what = strcmp(c, "syntax") == 0 ? "A lexical or syntax error." :
+                   strcmp(c, "test-failed") == 0 ? "A test block whose expectation does not hold." :
+                   "An error: an unknown name, a type mismatch, a duplicate, ...";
+        fprintf(out, "%s{\"id\":", j ? "," : "");
+        json_str(out, c);
+        fputs(",\"shortDescription\":{\"text\":", out);
+        json_str(out, what);
+        fprintf(out, "},\"defaultConfiguration\":{\"level\":\"%s\"}}", lint ? "warning" : "error");
     }
-    fputs("]}},\"results\":[", out);
+    fputs("]}},\"columnKind\":\"unicodeCodePoints\",\"results\":[", out);
     for (uint32_t i = 0; i < d->n; i++) {
         const Diag *g = &d->v[i];
-        const char *c = g->code ? g->code : (g->phase == PH_SYNTAX ? "syntax" : "error");
-        uint32_t line, col, eline, ecol, j;
+        const char *c = sarif_rule(g);
+        uint32_t j;
         for (j = 0; j < ncodes; j++) if (strcmp(codes[j], c) == 0) break;
-        diag_linecol(d, g->loc.file, g->loc.off, &line, &col);
-        diag_linecol(d, g->loc.file, g->loc.end > g->loc.off ? g->loc.end : g->loc.off, &eline, &ecol);
-        if (eline != line || ecol <= col) { eline = line; ecol = col + 1; }
         fprintf(out, "%s{\"ruleId\":", i ? "," : "");
         json_str(out, c);
         fprintf(out, ",\"ruleIndex\":%u,\"level\":\"%s\",\"message\":{\"text\":", j,
-                g->sev == SEV_ERROR ? "error" : "warning");
+                g->sev == SEV_ERROR ? "error" : g->sev == SEV_WARNING ? "warning" : "note");
         json_str(out, g->msg);
-        fputs("},\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":", out);
-        json_str(out, d->files[g->loc.file].path);
-        fprintf(out, "},\"region\":{\"startLine\":%u,\"startColumn\":%u,\"endLine\":%u,\"endColumn\":%u}}}]}",
-                line, col, eline, ecol);
+        fputs("},\"locations\":[{\"physicalLocation\":", out);
+        sarif_location(d, out, g->loc);
+        fputs("}]", out);
+        if (g->nnotes) {
+            fputs(",\"relatedLocations\":[", out);
+            for (uint32_t k = 0; k < g->nnotes; k++) {
+                fprintf(out, "%s{\"id\":%u,\"physicalLocation\":", k ? "," : "", k);
+                sarif_location(d, out, g->notes[k].loc);
+                fputs(",\"message\":{\"text\":", out);
+                json_str(out, g->notes[k].msg);
+                fputs("}}", out);
+            }
+            fputs("]", out);
+        }
+        fputs("}", out);
     }
     fputs("]}]}\n", out);
     free(codes);
+}
+
+/* One workflow command, exactly as GitHub documents it:
+ * ::error file=F,line=L,col=C::MESSAGE (or ::warning, ::notice).  Notes
+ * follow the message on lines of their own, as in the text format. */
+static void print_github_one(const Diags *d, FILE *out, const Diag *g)
+{
+    uint32_t line, col;
+    diag_linecol(d, g->loc.file, g->loc.off, &line, &col);
+    fprintf(out, "::%s file=", g->sev == SEV_ERROR ? "error" : g->sev == SEV_WARNING ? "warning" : "notice");
+    gh_escape(out, d->files[g->loc.file].path, true);
+    fprintf(out, ",line=%u,col=%u::", line, col);
+    gh_escape(out, g->msg, false);
+    for (uint32_t k = 0; k < g->nnotes; k++) {
+        uint32_t nl, nc;
+        diag_linecol(d, g->notes[k].loc.file, g->notes[k].loc.off, &nl, &nc);
+        char *m;
+        if (asprintf(&m, "\n%s:%u:%u: note: %s", d->files[g->notes[k].loc.file].path, nl, nc,
+                     g->notes[k].msg) < 0)
+            continue;
+        gh_escape(out, m, false);
+        free(m);
+    }
+    fputc('\n', out);
 }
 
 void diag_print(Diags *d, FILE *out, DiagFormat fmt, bool color)
@@ -328,19 +417,7 @@ void diag_print(Diags *d, FILE *out, DiagFormat fmt, bool color)
         }
         break;
     case DF_GITHUB:
-        for (uint32_t i = 0; i < d->n; i++) {
-            const Diag *g = &d->v[i];
-            uint32_t line, col, eline, ecol;
-            diag_linecol(d, g->loc.file, g->loc.off, &line, &col);
-            diag_linecol(d, g->loc.file, g->loc.end > g->loc.off ? g->loc.end : g->loc.off, &eline, &ecol);
-            fprintf(out, "::%s file=", g->sev == SEV_ERROR ? "error" : g->sev == SEV_WARNING ? "warning" : "notice");
-            gh_escape(out, d->files[g->loc.file].path, true);
-            fprintf(out, ",line=%u,col=%u", line, col);
-            if (eline == line && ecol > col) fprintf(out, ",endColumn=%u", ecol);
-            fputs("::", out);
-            gh_escape(out, g->msg, false);
-            fputc('\n', out);
-        }
+        for (uint32_t i = 0; i < d->n; i++) print_github_one(d, out, &d->v[i]);
         break;
     case DF_SARIF:
         print_sarif(d, out);

@@ -1,5 +1,6 @@
 /* leadc_cmds: what each leadc command does. */
 #include "config.h"
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,12 +109,53 @@ static Prog *gen_verified(Compilation *c, bool strip)
     return p;
 }
 
+static void add_diag(Diags *d, Loc l, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void add_diag(Diags *d, Loc l, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vreport(d, SEV_ERROR, PH_SEMA, l, code, fmt, ap);
+    va_end(ap);
+}
+
+/* In the machine formats, each failed test ("FAIL NAME (FILE:LINE): WHAT"
+ * from the runner) is an error diagnostic with the code test-failed at its
+ * expect line: a JSON line or workflow command now, a SARIF result with the
+ * file's other results. */
+static void failures_as_diags(const LeadcOpts *o, Compilation *c, char *buf)
+{
+    const SrcFile *f = &c->diags.files[0];
+    uint32_t first = c->diags.n;
+    size_t plen = strlen(f->path);
+    for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(line, "FAIL ", 5) != 0) continue;
+        char *name = line + 5, *at = NULL;
+        for (char *q = strstr(name, " ("); q; q = strstr(q + 1, " ("))
+            if (strncmp(q + 2, f->path, plen) == 0 && q[2 + plen] == ':') { at = q; break; }
+        if (!at) continue;
+        char *end;
+        unsigned long ln = strtoul(at + 3 + plen, &end, 10);
+        if (strncmp(end, "): ", 3) != 0 || ln == 0 || ln > f->nlines) continue;
+        uint32_t off = f->lines[ln - 1], stop = ln < f->nlines ? f->lines[ln] : (uint32_t)f->len;
+        while (off < stop && (f->text[off] == ' ' || f->text[off] == '\t')) off++;
+        while (stop > off && (f->text[stop - 1] == '\n' || f->text[stop - 1] == '\r' ||
+                              f->text[stop - 1] == ' ' || f->text[stop - 1] == '\t')) stop--;
+        add_diag(&c->diags, (Loc){ 0, off, stop }, "test-failed", "test '%.*s' failed: %s",
+                 (int)(at - name), name, end + 3);
+    }
+    if (o->format == DF_SARIF || c->diags.n == first) return;
+    Diags view = c->diags;            /* print only the new ones */
+    view.v += first;
+    view.n -= first;
+    diag_print(&view, stdout, o->format, false);
+}
+
 /* Compile a checked file and run its tests; returns 0, 1 (a test failed)
- * or 2 (could not run).  Test lines go to out, in the text and github
- * formats only (json and sarif keep standard output machine-readable). */
+ * or 2 (could not run).  Test lines go to standard output in the text
+ * format; the machine formats get the failures as diagnostics. */
 static int run_tests(const LeadcOpts *o, Compilation *c, TestTotals *tot)
 {
-    const char *path = c->diags.files[0].path;
     Prog *p = gen_verified(c, false);
     if (!p) return 1;
     if (c->sema.ntests == 0) { prog_free(p); return 0; }
@@ -125,20 +167,7 @@ static int run_tests(const LeadcOpts *o, Compilation *c, TestTotals *tot)
     bool ok = test_run(c, p, &to, sink, tot);
     if (sink != stdout) {
         fclose(sink);
-        if (o->format == DF_GITHUB) {
-            /* failures as workflow commands: "FAIL NAME (FILE:LINE): ..." */
-            for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                if (strncmp(line, "FAIL ", 5) != 0) continue;
-                unsigned ln = 0;
-                char *close = strstr(line, "): ");
-                if (close) {
-                    char *q = close;
-                    while (q > line && q[-1] >= '0' && q[-1] <= '9') q--;
-                    ln = (unsigned)strtoul(q, NULL, 10);
-                }
-                printf("::error file=%s,line=%u::test failed: %s\n", path, ln, line + 5);
-            }
-        }
+        failures_as_diags(o, c, buf ? buf : "");
         free(buf);
     }
     prog_free(p);

@@ -620,7 +620,24 @@ static Verdict cmp_verdict(const L *l, const Expr *e, char *why, size_t n, const
     Const ca, cb;
     bool ka = const_of(l, a, &ca), kb = const_of(l, b, &cb);
     int op = e->op;
-    if (ka && kb) return K_NONE;         /* two constants: a doc showing literals, say */
+    if (ka && kb) {
+        if (ca.dom != cb.dom) return K_NONE;
+        int c;
+        if (ca.dom == DOM_TEXT) c = ca.klen == cb.klen && memcmp(ca.key, cb.key, ca.klen) == 0 ? 0 : 1;
+        else c = ca.v < cb.v ? -1 : ca.v > cb.v;
+        bool r;
+        switch (op) {
+        case CMP_EQ: r = c == 0; break;
+        case CMP_NE: r = c != 0; break;
+        case CMP_LT: r = c < 0; break;
+        case CMP_LE: r = c <= 0; break;
+        case CMP_GT: r = c > 0; break;
+        default: r = c >= 0; break;
+        }
+        if (ca.dom == DOM_TEXT && op != CMP_EQ && op != CMP_NE) return K_NONE;
+        snprintf(why, n, "it compares two constants; compare a field with the constant");
+        return r ? K_ALWAYS : K_NEVER;
+    }
     if (same(a, b)) {
         *code = "self-comparison";
         snprintf(why, n, "it compares a value with itself; compare '%s' with another value",
