@@ -392,6 +392,8 @@ static int run_cmd(int argc, char **argv, RunArrays *ra)
     if (o.in_format == 0) o.in_format = is_jsonl_name(o.input) ? 2 : 1;
     if (o.out && o.reject && strcmp(o.out, o.reject) == 0) return usage_error("-o and --reject name the same file");
     if (o.max_rejects && !o.reject) return usage_error("--max-rejects needs --reject FILE");
+    if (o.reject && strcmp(o.reject, "-") == 0)
+        return usage_error("--reject needs a file: standard output holds the results");
 
     Prog *p = load_program(path, incdirs, nincdirs);
     if (!p) return 2;

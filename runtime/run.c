@@ -25,112 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 #include "csv.h"
+#include "outfile.h"
 #include "run.h"
 #include "run_internal.h"
 #include "utext.h"
 #include "value.h"
 #include "vm.h"
-
-/* ---- temporary output files and signals ----------------------------------------- */
-
-static char tmp_paths[3][4096];          /* removed on a signal */
-static volatile sig_atomic_t ntmp;
-
-static void on_signal(int sig)
-{
-    for (int i = 0; i < ntmp; i++)
-        if (tmp_paths[i][0]) unlink(tmp_paths[i]);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-/* An output file: the target, written through a temporary file beside it. */
-typedef struct OutFile {
-    const char *target;
-    char tmp[4096];
-    FILE *f;
-    int slot;
-    bool is_stdout;
-} OutFile;
-
-static bool out_open(OutFile *o, const char *target, char *err, size_t errlen)
-{
-    memset(o, 0, sizeof *o);
-    o->slot = -1;
-    if (!target || strcmp(target, "-") == 0) {
-        o->is_stdout = true;
-        o->f = stdout;
-        return true;
-    }
-    o->target = target;
-    snprintf(o->tmp, sizeof o->tmp, "%s.tmpXXXXXX", target);
-    /* no signal between creating the file and registering it for removal */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int fd = mkstemp(o->tmp);
-    if (fd >= 0) {
-        o->slot = ntmp;
-        snprintf(tmp_paths[ntmp], sizeof tmp_paths[0], "%s", o->tmp);
-        ntmp++;
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot create a file beside '%s': %s", target, strerror(errno));
-        return false;
-    }
-    fchmod(fd, 0644);
-    o->f = fdopen(fd, "wb");
-    if (!o->f) { close(fd); unlink(o->tmp); snprintf(err, errlen, "%s", strerror(errno)); return false; }
-    setvbuf(o->f, NULL, _IOFBF, 1 << 20);
-    return true;
-}
-
-static void out_discard(OutFile *o)
-{
-    if (o->is_stdout || !o->f) return;
-    fclose(o->f);
-    o->f = NULL;
-    unlink(o->tmp);
-    if (o->slot >= 0) tmp_paths[o->slot][0] = 0;
-}
-
-static bool out_commit(OutFile *o, char *err, size_t errlen)
-{
-    if (o->is_stdout) {
-        if (fflush(stdout) != 0 && errno != EPIPE) { snprintf(err, errlen, "writing the output: %s", strerror(errno)); return false; }
-        return true;
-    }
-    bool ok = fflush(o->f) == 0 && fsync(fileno(o->f)) == 0;
-    int e = errno;
-    if (fclose(o->f) != 0 && ok) { ok = false; e = errno; }
-    o->f = NULL;
-    if (!ok) {
-        unlink(o->tmp);
-        snprintf(err, errlen, "writing '%s': %s", o->target, strerror(e));
-        return false;
-    }
-    if (rename(o->tmp, o->target) != 0) {
-        e = errno;
-        unlink(o->tmp);
-        snprintf(err, errlen, "cannot rename the output to '%s': %s", o->target, strerror(e));
-        return false;
-    }
-    if (o->slot >= 0) tmp_paths[o->slot][0] = 0;
-    return true;
-}
 
 /* ---- output formatting -------------------------------------------------------------- */
 
@@ -662,8 +562,8 @@ bool run_bind(const CsvRow *h, const PField *fields, uint32_t nfields, int32_t *
 static bool write_all(OutFile *of, const void *p, size_t n, RunCtx *rc)
 {
     if (n == 0 || rc->pipe_closed) return true;
-    if (fwrite(p, 1, n, of->f) != n) {
-        if (of->is_stdout && errno == EPIPE) { rc->pipe_closed = true; return true; }
+    if (!of_write(of, p, n)) {
+        if (of_is_stdout(of) && errno == EPIPE) { rc->pipe_closed = true; return true; }
         rc->write_errno = errno;
         return false;
     }
@@ -682,8 +582,7 @@ int run_program(Prog *p, const RunOpts *o)
     int status = 0;
     const char *in_name = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
 
-    ntmp = 0;                   /* slots of an earlier run in this process are done with */
-    install_signals();
+    of_install_signals();
     InSrc *src = in_open(o->input, err, sizeof err);
     if (!src) return fail_setup(rc, 2, "%s: %s", in_name, err);
     rc->col_of_field = calloc(p->nfields + 1, sizeof *rc->col_of_field);
@@ -735,14 +634,14 @@ int run_program(Prog *p, const RunOpts *o)
     }
 
     /* outputs */
-    OutFile of, rf;
-    if (!out_open(&of, o->out, err, sizeof err)) { close_input(rc); return fail_setup(rc, 2, "%s", err); }
+    OutFile *of = NULL, *rf = NULL;
+    if (!(of = of_open(o->out, err, sizeof err))) { close_input(rc); return fail_setup(rc, 2, "%s", err); }
     bool have_rf = false;
     if (o->reject) {
-        if (!out_open(&rf, o->reject, err, sizeof err)) { out_discard(&of); close_input(rc); return fail_setup(rc, 2, "%s", err); }
+        if (!(rf = of_open(o->reject, err, sizeof err))) { of_discard(of); close_input(rc); return fail_setup(rc, 2, "%s", err); }
         have_rf = true;
         static const char rh[] = "line,reason,row\n";
-        fwrite(rh, 1, sizeof rh - 1, rf.f);
+        of_write(rf, rh, sizeof rh - 1);
     }
     {
         Buf h = {0};
@@ -755,7 +654,7 @@ int run_program(Prog *p, const RunOpts *o)
             if (o->explain) ubuf_add(&h, ",why", 4);
             ubuf_addc(&h, '\n');
         }
-        if (!write_all(&of, h.p, h.len, rc)) status = -1;
+        if (!write_all(of, h.p, h.len, rc)) status = -1;
         ubuf_free(&h);
     }
 
@@ -867,8 +766,8 @@ int run_program(Prog *p, const RunOpts *o)
             rc->max_rejects_hit = true;
         } else
             rejected += bk->nrej;
-        if (status != -1 && !write_all(&of, bk->out.p, out_len, rc)) status = -1;
-        if (have_rf && status != -1 && !write_all(&rf, bk->rej.p, rej_len, rc)) status = -1;
+        if (status != -1 && !write_all(of, bk->out.p, out_len, rc)) status = -1;
+        if (have_rf && status != -1 && !write_all(rf, bk->rej.p, rej_len, rc)) status = -1;
         rc->rows_done += bk->rows_seen;
         if (o->summary) run_stats_merge(rc, &total, &bk->stats);
         run_events_release_block(rc, bk);
@@ -924,34 +823,37 @@ int run_program(Prog *p, const RunOpts *o)
 
     int result = 0;
     if (status == -1) {
-        out_discard(&of);
-        if (have_rf) out_discard(&rf);
+        of_discard(of);
+        if (have_rf) of_discard(rf);
         result = fail(rc, 2, "writing %s: %s", o->out ? o->out : "the output", strerror(rc->write_errno));
     } else if (rc->read_failed) {
-        out_discard(&of);
-        if (have_rf) out_discard(&rf);
+        of_discard(of);
+        if (have_rf) of_discard(rf);
         if (errline > 0) fprintf(stderr, "%s:%lld: error: %s\n", in_name, (long long)errline, errmsg);
         else if (errline < 0) fprintf(stderr, "%s\n", errmsg);      /* names its own file */
         else fprintf(stderr, "%s: error: %s\n", in_name, errmsg);
         result = 2;
     } else if (rc->malformed) {
-        out_discard(&of);
-        if (have_rf) out_discard(&rf);
+        of_discard(of);
+        if (have_rf) of_discard(rf);
         fprintf(stderr, "%s:%lld: error: %s (use --reject FILE to set such rows aside and go on)\n",
                 in_name, (long long)errline, errmsg);
         result = 1;
     } else if (rc->max_rejects_hit) {
-        out_discard(&of);
-        if (have_rf) out_discard(&rf);
+        of_discard(of);
+        if (have_rf) of_discard(rf);
         fprintf(stderr, "%s:%lld: error: stopped after %llu rejected rows (--max-rejects)\n", in_name,
                 (long long)errline, (unsigned long long)rejected);
         result = 1;
     } else {
-        if (!rc->pipe_closed && !out_commit(&of, err, sizeof err)) {
-            if (have_rf) out_discard(&rf);
+        bool committed;
+        if (rc->pipe_closed) { of_discard(of); committed = true; }    /* the reader went away: quietly done */
+        else committed = of_commit(of, err, sizeof err);
+        if (!committed) {
+            if (have_rf) of_discard(rf);
             result = fail(rc, 2, "%s", err);
         } else {
-            if (have_rf && !out_commit(&rf, err, sizeof err)) result = fail(rc, 2, "%s", err);
+            if (have_rf && !of_commit(rf, err, sizeof err)) result = fail(rc, 2, "%s", err);
             if (rejected && !result) {
                 fprintf(stderr, "%s: %llu malformed row%s written to %s\n", rc->o->prog_name,
                         (unsigned long long)rejected, rejected == 1 ? "" : "s", o->reject);
