@@ -152,12 +152,17 @@ void jsonl_row_free(JsonRow *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Which cell does an object key go to?  Fields by their column, then the
- * --keep names; -1 for none. */
-static int32_t cell_of(const JsonSchema *s, const char *key, size_t klen)
+/* Which cells does an object key go to?  A field by its column, and a
+ * --keep name; -1 for none. */
+static int32_t cell_of_field(const JsonSchema *s, const char *key, size_t klen)
 {
     for (uint32_t f = 0; f < s->nfields; f++)
         if (ut_key_eq(key, klen, s->fields[f].column.key, s->fields[f].column.keylen)) return (int32_t)f;
+    return -1;
+}
+
+static int32_t cell_of_keep(const JsonSchema *s, const char *key, size_t klen)
+{
     for (uint32_t k = 0; k < s->nextra; k++) {
         Buf b = {0};
         ut_key(s->extra[k], strlen(s->extra[k]), &b);
@@ -249,7 +254,10 @@ bool jsonl_parse(JsonRow *r, const JsonSchema *s, const char *line, size_t n, ch
     size_t klen;
     json_t *v;
     json_object_keylen_foreach(o, key, klen, v) {
-        int32_t c = cell_of(s, key, klen);
+        /* a key may feed a field and a --keep column both */
+        int32_t targets[2] = { cell_of_field(s, key, klen), cell_of_keep(s, key, klen) };
+        for (int ti = 0; ti < 2; ti++) {
+        int32_t c = targets[ti];
         if (c < 0 || taken[c]) continue;
         taken[c] = 1;
         r->seen[c] = 1;
@@ -271,6 +279,7 @@ bool jsonl_parse(JsonRow *r, const JsonSchema *s, const char *line, size_t n, ch
         case JSON_FALSE: cell->p = "false"; cell->len = 5; break;
         case JSON_NULL: break;
         default: cell->invalid = 1; cell->p = ""; break;
+        }
         }
     }
     for (uint32_t i = 0; i < r->ncells; i++)

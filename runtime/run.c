@@ -807,6 +807,16 @@ int run_program(Prog *p, const RunOpts *o)
         snprintf(errmsg, sizeof errmsg, "%s", err);
     }
 
+    /* JSON lines: a --keep name no object had is worth a word */
+    if (rc->lines && status == 0 && !rc->read_failed && !rc->pipe_closed)
+        for (uint32_t k = 0; k < o->nkeep; k++) {
+            bool seen = false;
+            for (int i = 0; i < nthreads && !seen; i++) seen = rc->workers[i].jr.seen[p->nfields + k];
+            if (!seen)
+                fprintf(stderr, "%s: warning: --keep %s: no object in %s has that key; the column is empty\n",
+                        o->prog_name, o->keep[k], in_name);
+        }
+
     /* JSON lines: a key that no object of the file has is a missing column */
     if (rc->lines && status == 0 && !rc->read_failed && !rc->malformed && !rc->pipe_closed) {
         for (uint32_t f = 0; f < p->nfields; f++) {
