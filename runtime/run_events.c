@@ -37,6 +37,7 @@
 #endif
 
 #define EV_HASH_LIMIT   (64u << 20)     /* bytes: bigger files are streamed */
+#define EV_HASH_PART    (16u << 20)     /* of a pipe or compressed file, read into memory first */
 #define EV_LOOKAHEAD    4096            /* runs searched for a record's key */
 #define EV_LOOKAHEAD_MB (16u << 20)     /* bytes held in the lookahead */
 #define BLOOM_BITS      (1u << 27)      /* 16 MiB: record keys already passed */
@@ -62,6 +63,8 @@ struct EventStore {
     uint32_t stream;
     bool present;
     bool streaming;
+    bool hybrid;                     /* size unknown: memory first, streamed past EV_HASH_PART */
+    bool has_hash;                   /* streamed, with its first part in memory */
     bool jsonl;
     const char *path;
     int32_t *col;                    /* column of each field (CSV) */
@@ -257,10 +260,12 @@ static bool open_file(RunCtx *rc, EventStore *es, char *err, size_t errlen)
     if (!src) { snprintf(err, errlen, "%s: %s", es->path, msg); return false; }
     /* small plain files are joined by hash; anything else is streamed */
     int64_t total = in_total(src);
-    es->streaming = total < 0 || total > (int64_t)EV_HASH_LIMIT || strcmp(in_kind(src), "plain") != 0;
+    bool plain = strcmp(in_kind(src), "plain") == 0 && total >= 0;
+    es->streaming = plain && total > (int64_t)EV_HASH_LIMIT;
+    es->hybrid = !plain;          /* a pipe or compressed: its size shows only by reading */
     if (getenv("LEAD_EVENTS_JOIN")) {                 /* for tests of both ways */
-        if (strcmp(getenv("LEAD_EVENTS_JOIN"), "hash") == 0) es->streaming = false;
-        if (strcmp(getenv("LEAD_EVENTS_JOIN"), "stream") == 0) es->streaming = true;
+        if (strcmp(getenv("LEAD_EVENTS_JOIN"), "hash") == 0) es->streaming = es->hybrid = false;
+        if (strcmp(getenv("LEAD_EVENTS_JOIN"), "stream") == 0) { es->streaming = true; es->hybrid = false; }
     }
     es->col = calloc(st->nfields + 1, sizeof *es->col);
     es->used = calloc(st->nfields + 1, 1);
@@ -468,19 +473,25 @@ static int next_row(RunCtx *rc, EventStore *es, EvRow *r, VmCell *cells, char *e
     }
 }
 
-static bool load_hash(RunCtx *rc, EventStore *es, char *err, size_t errlen)
+/* Read events into memory, all of them, or (budget > 0) until about that
+ * many bytes of rows: *complete says whether the file ended. */
+static bool load_hash(RunCtx *rc, EventStore *es, size_t budget, bool *complete, char *err, size_t errlen)
 {
     const PStream *st = &rc->p->streams[es->stream];
     VmCell *cells = calloc(st->nfields + 1, sizeof *cells);
     if (!cells) { snprintf(err, errlen, "out of memory"); return false; }
     EvRow r;
     int k;
+    size_t bytes = 0;
+    *complete = false;
     while ((k = next_row(rc, es, &r, cells, err, errlen)) == 1) {
-        if (r.keylen == 0) continue;              /* an empty key joins nothing */
-        hash_add_event(rc, es, cells, r.key, r.keylen);
+        bytes += r.rawlen;
+        if (r.keylen) hash_add_event(rc, es, cells, r.key, r.keylen);   /* an empty key joins nothing */
+        if (budget && bytes >= budget) break;
     }
     free(cells);
     if (k < 0) return false;
+    *complete = k == 0;
     hash_finish(es);
     return true;
 }
@@ -981,18 +992,22 @@ void run_events_worker_free(RunCtx *rc, Worker *wk)
 }
 
 /* Parse a record's run of event rows into events. */
-static bool parse_run(RunCtx *rc, Worker *wk, uint32_t s, const char *data, const RecRange *rr, VmEvents *out)
+static bool parse_run(RunCtx *rc, Worker *wk, uint32_t s, const char *data, const RecRange *rr, VmEvents *out,
+                      const VmEvent *pre, uint32_t npre)
 {
     const Prog *p = rc->p;
     EventStore *es = &rc->stores[s];
     const PStream *st = &p->streams[s];
     WorkerStream *ws = &worker_streams(rc, wk)[s];
-    if (ws->cap < rr->nrows) {
-        ws->cap = rr->nrows + 16;
+    if (ws->cap < rr->nrows + npre) {
+        ws->cap = rr->nrows + npre + 16;
         free(ws->ev);
         ws->ev = malloc(ws->cap * sizeof *ws->ev);
         if (!ws->ev) { fputs("leadvm: out of memory\n", stderr); exit(2); }
     }
+    /* the events read into memory first (a hybrid file), then the run's */
+    if (npre) memcpy(ws->ev, pre, npre * sizeof *ws->ev);
+    VmEvent *evbase = ws->ev + npre;
     size_t need = (size_t)rr->nrows * st->nfields;
     if (ws->capvals < need) {
         ws->capvals = need + 64;
@@ -1019,7 +1034,7 @@ static bool parse_run(RunCtx *rc, Worker *wk, uint32_t s, const char *data, cons
         char why[300];
         while (n < rr->nrows && lines_next(&lc, &line, &len, &ln)) {
             if (!jsonl_parse(&ws->jr, &es->js, line, len, why, sizeof why)) continue;
-            VmEvent *e = &ws->ev[n];
+            VmEvent *e = &evbase[n];
             e->vals = ws->vals + (size_t)n * st->nfields;
             for (uint32_t f = 0; f < st->nfields; f++) {
                 cp[f] = ws->jr.cells[f];
@@ -1038,7 +1053,7 @@ static bool parse_run(RunCtx *rc, Worker *wk, uint32_t s, const char *data, cons
         CsvRow row;
         csv_cursor_init(&cur, &b, es->delim);
         while (n < rr->nrows && csv_row(&cur, &ws->rb, &row) == 1) {
-            VmEvent *e = &ws->ev[n];
+            VmEvent *e = &evbase[n];
             e->vals = ws->vals + (size_t)n * st->nfields;
             for (uint32_t f = 0; f < st->nfields; f++) {
                 const CsvField *cf = &row.fields[es->col[f]];
@@ -1056,7 +1071,7 @@ static bool parse_run(RunCtx *rc, Worker *wk, uint32_t s, const char *data, cons
     }
     if (cp != cells) free(cp);
     out->ev = ws->ev;
-    out->n = n;
+    out->n = npre + n;
     return true;
 }
 
@@ -1072,9 +1087,18 @@ const VmEvents *run_events_for(RunCtx *rc, Worker *wk, uint64_t index, const cha
         wk->evs[s].n = 0;
         if (!es->present) continue;
         if (es->streaming) {
-            if (!be || index >= be->s[s].nrec) continue;
-            const RecRange *rr = &be->s[s].rec[index];
-            if (rr->nrows) parse_run(rc, wk, s, be->s[s].data.p, rr, &wk->evs[s]);
+            const Group *g = NULL;
+            if (es->has_hash && keylen) {
+                g = find_group(es, key, keylen);
+                if (g) ((Group *)g)->matched = 1;
+            }
+            const RecRange *rr = be && index < be->s[s].nrec ? &be->s[s].rec[index] : NULL;
+            if (rr && rr->nrows)
+                parse_run(rc, wk, s, be->s[s].data.p, rr, &wk->evs[s], g ? es->ev + g->start : NULL, g ? g->n : 0);
+            else if (g) {
+                wk->evs[s].ev = es->ev + g->start;
+                wk->evs[s].n = g->n;
+            }
             continue;
         }
         if (keylen == 0) continue;
@@ -1129,7 +1153,14 @@ bool run_events_open(RunCtx *rc, char *err, size_t errlen)
         }
         if (!open_file(rc, es, err, errlen)) return false;
         if (!es->streaming) {
-            if (!load_hash(rc, es, err, errlen)) return false;
+            bool complete;
+            if (!load_hash(rc, es, es->hybrid ? EV_HASH_PART : 0, &complete, err, errlen)) return false;
+            if (!complete) {
+                /* a big pipe or compressed file: the part read so far stays in
+                 * memory (any order), the rest is streamed and must be sorted */
+                es->streaming = es->has_hash = true;
+                need_bloom = true;
+            }
         } else
             need_bloom = true;
     }
@@ -1170,7 +1201,7 @@ uint64_t run_events_orphans(RunCtx *rc)
     uint64_t n = shared_state.orphan_events;
     for (uint32_t s = 0; s < rc->p->nstreams; s++) {
         EventStore *es = &rc->stores[s];
-        if (es->streaming) continue;
+        if (es->streaming && !es->has_hash) continue;
         for (uint32_t g = 0; g < es->ngroups; g++)
             if (!es->groups[g].matched) n += es->groups[g].n;
     }
