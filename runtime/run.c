@@ -101,6 +101,14 @@ void run_format_value(const Prog *p, PType t, VmValue v, Buf *b)
     }
 }
 
+/* The index of a classification's first line (its lines stand together). */
+static uint32_t class_first_line(const Prog *p, uint32_t c)
+{
+    for (uint32_t i = 0; i < p->nclines; i++)
+        if (p->clines[i].cls == c) return i;
+    return 0;
+}
+
 /* The `why` column of --explain. */
 static void explain(RunCtx *rc, VmCtx *vm, bool lead, Buf *w)
 {
@@ -136,7 +144,9 @@ static void explain(RunCtx *rc, VmCtx *vm, bool lead, Buf *w)
             any = true;
             if (pts[i] > 0) ubuf_addc(w, '+');
             ubuf_add(w, tmp, val_format_number(pts[i], tmp));
-            int n = snprintf(tmp, sizeof tmp, " (line %u)", p->slines[i].line);
+            /* a bytecode file compiled with --strip has no lines: then its number in the block */
+            int n = p->slines[i].line ? snprintf(tmp, sizeof tmp, " (line %u)", p->slines[i].line)
+                                      : snprintf(tmp, sizeof tmp, " (score line #%u)", i + 1);
             ubuf_add(w, tmp, (size_t)n);
         }
         if (!any) ubuf_add(w, " no line added points", 21);
@@ -152,7 +162,9 @@ static void explain(RunCtx *rc, VmCtx *vm, bool lead, Buf *w)
             const PText *lab = &p->classes[c].labels[p->clines[i].label];
             ubuf_addc(w, ' ');
             ubuf_add(w, lab->p, lab->len);
-            int n = snprintf(tmp, sizeof tmp, " (line %u)", p->clines[i].line);
+            int n = p->clines[i].line ? snprintf(tmp, sizeof tmp, " (line %u)", p->clines[i].line)
+                                      : snprintf(tmp, sizeof tmp, " (line #%u of %s)", i + 1 - class_first_line(p, c),
+                                                 p->classes[c].name.p);
             ubuf_add(w, tmp, (size_t)n);
             found = true;
             break;
@@ -1021,10 +1033,13 @@ static void print_summary(RunCtx *rc, const BlockStats *st, uint64_t rejected)
         fprintf(e, ", Q3 %s", (val_format_number(quantile(st->scores, st->nscores, 0.75), b), b));
         fprintf(e, ", max %s\n", (val_format_number(st->scores[st->nscores - 1], b), b));
     }
-    for (uint32_t i = 0; i < p->nslines; i++)
-        fprintf(e, "  score line %u (%s%s): fired for %llu record%s%s\n", p->slines[i].line,
+    for (uint32_t i = 0; i < p->nslines; i++) {
+        if (p->slines[i].line) fprintf(e, "  score line %u", p->slines[i].line);
+        else fprintf(e, "  score line #%u", i + 1);
+        fprintf(e, " (%s%s): fired for %llu record%s%s\n",
                 p->slines[i].n > 0 ? "+" : "", (val_format_number(p->slines[i].n, b), b),
                 (unsigned long long)st->sfired[i], st->sfired[i] == 1 ? "" : "s", st->sfired[i] ? "" : "  <- never fired");
+    }
     for (uint32_t c = 0; c < p->nclasses; c++) {
         fprintf(e, "%s:", p->classes[c].name.p);
         for (uint32_t l = 0; l < p->classes[c].n; l++)
@@ -1034,7 +1049,9 @@ static void print_summary(RunCtx *rc, const BlockStats *st, uint64_t rejected)
         fputc('\n', e);
         for (uint32_t i = 0; i < p->nclines; i++) {
             if (p->clines[i].cls != c) continue;
-            fprintf(e, "  line %u (%s): chose it for %llu record%s%s\n", p->clines[i].line,
+            if (p->clines[i].line) fprintf(e, "  line %u", p->clines[i].line);
+            else fprintf(e, "  line #%u", i + 1 - class_first_line(p, c));
+            fprintf(e, " (%s): chose it for %llu record%s%s\n",
                     p->classes[c].labels[p->clines[i].label].p, (unsigned long long)st->chit[i],
                     st->chit[i] == 1 ? "" : "s", st->chit[i] ? "" : "  <- never chosen");
         }
