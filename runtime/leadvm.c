@@ -27,7 +27,7 @@ static void usage(FILE *out)
 {
     fputs(
 "Usage: leadvm run PROGRAM INPUT [OPTION]...\n"
-"       leadvm info PROGRAM.leadc\n"
+"       leadvm info PROGRAM\n"
 "Apply a lead definition to contact records.\n"
 "\n"
 "PROGRAM is a bytecode file from 'leadc compile' or a .lead file (compiled in\n"
@@ -229,10 +229,9 @@ static int32_t today_utc(void)
 
 static int cmd_info(int argc, char **argv)
 {
-    if (argc != 1) return usage_error("info takes one bytecode file");
-    char err[1024];
-    Prog *p = bc_load_file(argv[0], err, sizeof err);
-    if (!p) { fprintf(stderr, "leadvm: %s: %s\n", argv[0], err); return 2; }
+    if (argc != 1) return usage_error("info takes one program (.leadc, or .lead compiled in memory)");
+    Prog *p = load_program(argv[0], NULL, 0);
+    if (!p) return 2;
     char d[VAL_FMT_MAX];
     printf("definition:  %s\n", p->def_name.len ? p->def_name.p : "(none)");
     if (p->has_version) { val_format_number(p->version, d); printf("version:     %s\n", d); }
