@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gen.h"
+#include "fmt.h"
 #include "opcodes.h"
 #include "utext.h"
 #include "value.h"
@@ -829,11 +830,11 @@ static void gen_explain(Gen *g)
     for (uint32_t i = 0; i < n; i++) {
         Expr *x = n == 1 ? body : body->kids[i];
         PExplain *pe = PAPPEND(g, p->explain, p->nexplain);
-        uint32_t len = x->loc.end - x->loc.off;
-        if (len > 80) len = 80;
-        pe->text = ptext(g, f->text + x->loc.off, len);
-        for (uint32_t k = 0; k < pe->text.len; k++)
-            if (pe->text.p[k] == '\n' || pe->text.p[k] == '\r' || pe->text.p[k] == '\t') ((char *)pe->text.p)[k] = ' ';
+        /* as the formatter spaces it, so the bytecode does not depend on
+         * the layout (leadc fmt keeps `compile --strip` byte for byte) */
+        char flat[81];
+        size_t len = fmt_flat(f->text, f->len, x->loc.off, x->loc.end, flat, sizeof flat);
+        pe->text = ptext(g, flat, len);
         if (x->kind == E_NAME && x->res == R_DEFINE && !x->paren) {
             pe->fn = g->define_fn[x->ref];
             continue;

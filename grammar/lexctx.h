@@ -48,6 +48,10 @@ typedef struct LexCtx {
     int recovering;
     uint32_t syntax_errors;
     void *scanner;           /* the flex scanner */
+    /* comments, for the formatter: called with each comment's span (from
+     * its '#' to the end of its line); NULL for the compiler */
+    void (*on_comment)(void *u, Loc loc);
+    void *comment_u;
 } LexCtx;
 
 /* Parse one source text into ctx->ast; returns the number of syntax and
