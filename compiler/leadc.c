@@ -28,6 +28,9 @@ static void usage(FILE *out)
 "  diff OLD NEW --data CSV the impact of a rule change on real data: per output,\n"
 "                          old-by-new transition counts with example keys\n"
 "  disasm FILE.leadc       list a bytecode file: header, constants, code\n"
+"  fmt FILE... [-w|--check] print FILE in the canonical layout; -w rewrites it\n"
+"                          in place; --check prints a diff and exits 1 when a\n"
+"                          file is not laid out canonically\n"
 "\n"
 "Options:\n"
 "  -I DIR                  add DIR to the module search path (before LEAD_PATH)\n"
@@ -42,6 +45,8 @@ static void usage(FILE *out)
 "      --coverage          (test) list the score lines, classify lines and\n"
 "                          defines that no test exercised\n"
 "      --strip             (compile) leave out the line table\n"
+"  -w                      (fmt) rewrite the files in place\n"
+"      --check             (fmt) change nothing: show what would change\n"
 "  -W error, -Werror       treat warnings as errors\n"
 "  -h, --help              show this help and exit\n"
 "  -V, --version           show the version and exit\n"
@@ -67,6 +72,7 @@ int main(int argc, char **argv)
         { "strip", no_argument, NULL, 7 },
         { "data", required_argument, NULL, 8 },
         { "events", required_argument, NULL, 9 },
+        { "check", no_argument, NULL, 10 },
         { NULL, 0, NULL, 0 },
     };
     LeadcOpts o = { 0 };
@@ -113,6 +119,7 @@ int main(int argc, char **argv)
         case 6: o.werror = true; break;
         case 7: o.strip = true; break;
         case 8: data = optarg; break;
+        case 10: o.check = true; break;
         case 9: {
             char *eq = strchr(optarg, '=');
             if (!eq || eq == optarg || !eq[1]) { fprintf(stderr, "leadc: --events needs NAME=FILE, not '%s'\n", optarg); return 2; }
@@ -148,10 +155,11 @@ int main(int argc, char **argv)
     else if (strcmp(cmd, "compile") == 0) st = leadc_compile(&o);
     else if (strcmp(cmd, "test") == 0) st = leadc_test(&o);
     else if (strcmp(cmd, "disasm") == 0) st = leadc_disasm(&o);
+    else if (strcmp(cmd, "fmt") == 0) st = leadc_fmt(&o);
     else if (strcmp(cmd, "diff") == 0) st = leadc_diff(&o, data, events, nevents, o.format_given);
     else if (strcmp(cmd, "help") == 0) { usage(stdout); st = 0; }
     else {
-        fprintf(stderr, "leadc: unknown command '%s' (commands: check, compile, test, diff, disasm)\n"
+        fprintf(stderr, "leadc: unknown command '%s' (commands: check, compile, test, fmt, diff, disasm)\n"
                         "Try 'leadc --help' for more information.\n", cmd);
         st = 2;
     }

@@ -10,6 +10,7 @@
 #include "bc.h"
 #include "compile.h"
 #include "disasm.h"
+#include "fmt.h"
 #include "gen.h"
 #include "leadc_cmds.h"
 #include "testrun.h"
@@ -298,4 +299,99 @@ int leadc_disasm(const LeadcOpts *o)
     disasm_print(p, stdout);
     prog_free(p);
     return 0;
+}
+
+/* The whole of a file or of standard input ("-"); NULL on error (errno). */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 8192, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        if (n == cap) {
+            if (cap >= LEAD_MAX_SOURCE) { free(buf); buf = NULL; errno = EFBIG; break; }
+            char *nb = realloc(buf, cap * 2 + 1);
+            if (!nb) { free(buf); buf = NULL; errno = ENOMEM; break; }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t k = fread(buf + n, 1, cap - n, f);
+        n += k;
+        if (k == 0) {
+            if (ferror(f)) { int e = errno; free(buf); buf = NULL; errno = e ? e : EIO; }
+            break;
+        }
+    }
+    if (f != stdin) fclose(f);
+    if (!buf) return NULL;
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+/* leadc fmt FILE... [-w] [--check]: the canonical layout (compiler/fmt.h).
+ * Without options the formatted text goes to standard output; -w rewrites
+ * each file that changes (atomically); --check changes nothing, prints a
+ * unified diff for each file that would change and exits 1.  A file with
+ * syntax errors is left alone: its diagnostics, and exit 1. */
+int leadc_fmt(const LeadcOpts *o)
+{
+    if (o->nfiles == 0) {
+        fputs("leadc fmt: no file given\nTry 'leadc --help' for more information.\n", stderr);
+        return 2;
+    }
+    if (o->write && o->check) {
+        fputs("leadc fmt: give -w (rewrite) or --check (report), not both\n", stderr);
+        return 2;
+    }
+    int worst = 0;
+    for (uint32_t i = 0; i < o->nfiles; i++) {
+        const char *path = o->files[i];
+        if (o->write && strcmp(path, "-") == 0) {
+            fputs("leadc fmt: -w cannot rewrite standard input\n", stderr);
+            if (worst < 2) worst = 2;
+            continue;
+        }
+        size_t len;
+        char *text = slurp(path, &len);
+        if (!text) {
+            fprintf(stderr, "%s: error: %s\n", path,
+                    errno == EFBIG ? "source file too large (the limit is 16 MiB)" : strerror(errno));
+            if (worst < 2) worst = 2;
+            continue;
+        }
+        Diags d = { 0 };
+        uint32_t id = diag_add_file(&d, path, text, len);       /* d owns text now */
+        char *out = NULL;
+        size_t outlen = 0;
+        FmtStatus fs = fmt_format(&d, id, &out, &outlen);
+        int st = 0;
+        if (fs == FMT_SYNTAX) {
+            diag_print(&d, o->format == DF_TEXT ? stderr : stdout, o->format, o->color && o->format == DF_TEXT);
+            if (o->format == DF_TEXT)
+                fprintf(stderr, "%s: not formatted: fix the error%s first\n", path, d.nerrors == 1 ? "" : "s");
+            st = 1;
+        } else if (fs == FMT_INTERNAL) {
+            fprintf(stderr, "%s: internal error: the formatted text would not read back as the same program; "
+                            "the file is left as it is (please report this)\n", path);
+            st = 2;
+        } else {
+            bool same = outlen == len && memcmp(out, d.files[id].text, len) == 0;
+            if (o->check) {
+                if (!same) {
+                    fmt_diff(stdout, path, d.files[id].text, len, out, outlen);
+                    st = 1;
+                }
+            } else if (o->write) {
+                if (!same && !leadc_write_file(path, out, outlen)) st = 2;
+            } else
+                fwrite(out, 1, outlen, stdout);
+        }
+        free(out);
+        diag_free(&d);
+        if (st > worst) worst = st;
+    }
+    if (fflush(stdout) != 0 && worst < 2) worst = 2;
+    return worst;
 }

@@ -13,7 +13,7 @@ typedef struct LeadcOpts {
     const char *out;
     DiagFormat format; const char *format_given;
     int color;
-    bool werror, coverage, write, strip;
+    bool werror, coverage, write, strip, check;
     bool has_as_of; int32_t as_of;
 } LeadcOpts;
 
@@ -23,5 +23,6 @@ int leadc_check(const LeadcOpts *o);
 int leadc_compile(const LeadcOpts *o);
 int leadc_test(const LeadcOpts *o);
 int leadc_disasm(const LeadcOpts *o);
+int leadc_fmt(const LeadcOpts *o);
 
 #endif
