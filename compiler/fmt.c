@@ -40,7 +40,7 @@ typedef struct Tok {
     bool unary;                   /* a unary minus */
 } Tok;
 
-typedef struct Com { uint32_t off, end, line, col; } Com;
+typedef struct Com { uint32_t off, end, line, col; } Com;   /* end: without trailing white space */
 
 typedef struct Plan { uint8_t kind; int32_t col, mincol; } Plan;
 
@@ -122,6 +122,9 @@ static void on_comment(void *u, Loc loc)
     Com *c = &f->c[f->nc++];
     c->off = loc.off;
     c->end = loc.end;
+    while (c->end > c->off && (f->src[c->end - 1] == ' ' || f->src[c->end - 1] == '\t' ||
+                               f->src[c->end - 1] == '\f' || f->src[c->end - 1] == '\v'))
+        c->end--;
     advance(f, loc.off, &c->line, &c->col);
 }
 
@@ -305,6 +308,14 @@ static bool blank_before(const F *f, uint32_t i)
         prev = f->c[k].line;
     }
     return f->t[i].line >= prev + 2;
+}
+
+/* Is there a comment among tokens [a, b) (after a, before b - 1)? */
+static bool has_comments(const F *f, uint32_t a, uint32_t b)
+{
+    for (uint32_t i = a; i + 1 < b && i + 1 < f->n; i++)
+        if (f->trail[i] >= 0 || f->lead1[i + 1] > f->lead0[i + 1]) return true;
+    return false;
 }
 
 /* Do tokens [a, b) span more than one source line? */
@@ -541,8 +552,6 @@ static void plan_decl(F *f, const Ast *ast, uint32_t di, uint32_t a, uint32_t b,
         break;
     case D_DEFINE: {
         uint32_t eq = eq_token(f, d, a, b);
-        keep(f, a + 1, eq, 4);
-        for (uint32_t i = a + 1; i < eq; i++) if (!multiline(f, a, eq)) f->p[i].kind = P_JOIN;
         plan(f, eq, eqcol >= 0 ? P_PAD : P_JOIN, eqcol);
         keep(f, eq + 1, b, 2);
         uint32_t at = (uint32_t)(eqcol >= 0 ? eqcol : (int32_t)flat_width(f, a, eq) + 1) + 2;
@@ -593,7 +602,7 @@ static void align_runs(F *f, const Ast *ast, const uint32_t *start, int32_t *eqc
             if (j > i && blank_before(f, start[j])) break;
             uint32_t b = j + 1 < nd ? start[j + 1] : f->n;
             uint32_t eq = eq_token(f, e, start[j], b);
-            if (multiline(f, start[j], eq + 1)) break;
+            if (has_comments(f, start[j], eq + 1)) break;
             uint32_t hw = flat_width(f, start[j], eq);
             if (hw > w) w = hw;
             j++;

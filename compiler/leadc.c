@@ -83,25 +83,27 @@ int main(int argc, char **argv)
     o.color = -1;
     o.incdirs = calloc((size_t)argc + 1, sizeof *o.incdirs);
     o.allow = calloc((size_t)argc + 1, sizeof *o.allow);
+    /* every exit before the command frees what main allocated (LSan) */
+#define DONE(st) do { free(events); free(o.incdirs); free(o.allow); return (st); } while (0)
     int c;
     /* -Werror is spelt with one dash: turn it into the long option */
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "-Werror") == 0) argv[i] = (char *)"--Werror";
     while ((c = getopt_long(argc, argv, "hVI:o:W:w", longopts, NULL)) != -1) {
         switch (c) {
-        case 'h': usage(stdout); return 0;
-        case 'V': printf("leadc (lead) %s\n", PACKAGE_VERSION); return 0;
+        case 'h': usage(stdout); DONE(0);
+        case 'V': printf("leadc (lead) %s\n", PACKAGE_VERSION); DONE(0);
         case 'I': o.incdirs[o.nincdirs++] = optarg; break;
         case 'o': o.out = optarg; break;
         case 'w': o.write = true; break;
         case 'W':
             if (strcmp(optarg, "error") == 0) { o.werror = true; break; }
             fprintf(stderr, "leadc: unknown warning option '-W%s' (only -Werror exists)\n", optarg);
-            return 2;
+            DONE(2);
         case 1:
             if (!leadc_parse_date(optarg, &o.as_of)) {
                 fprintf(stderr, "leadc: --as-of needs a date YYYY-MM-DD, not '%s'\n", optarg);
-                return 2;
+                DONE(2);
             }
             o.has_as_of = true;
             break;
@@ -113,7 +115,7 @@ int main(int argc, char **argv)
             if (strcmp(optarg, "auto") == 0) o.color = -1;
             else if (strcmp(optarg, "always") == 0) o.color = 1;
             else if (strcmp(optarg, "never") == 0) o.color = 0;
-            else { fprintf(stderr, "leadc: --color must be auto, always or never, not '%s'\n", optarg); return 2; }
+            else { fprintf(stderr, "leadc: --color must be auto, always or never, not '%s'\n", optarg); DONE(2); }
             break;
         case 5: o.coverage = true; break;
         case 6: o.werror = true; break;
@@ -122,7 +124,7 @@ int main(int argc, char **argv)
         case 10: o.check = true; break;
         case 9: {
             char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg || !eq[1]) { fprintf(stderr, "leadc: --events needs NAME=FILE, not '%s'\n", optarg); return 2; }
+            if (!eq || eq == optarg || !eq[1]) { fprintf(stderr, "leadc: --events needs NAME=FILE, not '%s'\n", optarg); DONE(2); }
             *eq = 0;
             events[nevents].name = optarg;
             events[nevents].path = eq + 1;
@@ -131,12 +133,12 @@ int main(int argc, char **argv)
         }
         default:
             fputs("Try 'leadc --help' for more information.\n", stderr);
-            return 2;
+            DONE(2);
         }
     }
     if (optind >= argc) {
         fputs("leadc: no command given\nTry 'leadc --help' for more information.\n", stderr);
-        return 2;
+        DONE(2);
     }
     if (o.color < 0) o.color = isatty(STDERR_FILENO) && getenv("NO_COLOR") == NULL;
     const char *cmd = argv[optind++];
@@ -146,7 +148,7 @@ int main(int argc, char **argv)
         else if (strcmp(f, "json") == 0) o.format = DF_JSON;
         else if (strcmp(f, "github") == 0) o.format = DF_GITHUB;
         else if (strcmp(f, "sarif") == 0) o.format = DF_SARIF;
-        else { fprintf(stderr, "leadc: --format must be text, json, github or sarif, not '%s'\n", f); free(events); return 2; }
+        else { fprintf(stderr, "leadc: --format must be text, json, github or sarif, not '%s'\n", f); DONE(2); }
     }
     o.files = (const char **)argv + optind;
     o.nfiles = (uint32_t)(argc - optind);
