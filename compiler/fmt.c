@@ -424,7 +424,8 @@ static void plan_score(F *f, const Decl *d, uint32_t a, uint32_t b)
             continue;
         }
         uint32_t pw = 1 + f->t[s + 1].w;
-        plan(f, s, P_BREAK, (int32_t)(2 + w - pw));      /* points right-aligned */
+        plan(f, s, P_BREAK, 2);        /* sign and points at the indent, as LANGUAGE.md writes them */
+        (void)pw;
         plan(f, s + 1, P_JOIN, 0);
         plan(f, s + 2, P_PAD, (int32_t)(2 + w + 1));
         if (l->kind == SL_WHEN) {
