@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "bc.h"
 #include "compile.h"
 #include "lexctx.h"
 
@@ -219,6 +220,15 @@ uint32_t comp_file(Compilation *c, const char *path, const CompOptions *opt)
         (void)id;
         fprintf(stderr, "%s: error: %s\n", path,
                 errno == EFBIG ? "source file too large (the limit is 16 MiB)" : strerror(errno));
+        return 1;
+    }
+    if (bc_is_bytecode((const uint8_t *)text, len)) {
+        /* a .leadc given where source is wanted: say so, not a page of
+         * lexer errors about its bytes */
+        c->io_error = true;
+        diag_add_file(&c->diags, path, text, 0);
+        fprintf(stderr, "%s: error: this is compiled bytecode, not lead source; "
+                        "give its .lead file (leadvm runs bytecode, leadc disasm lists it)\n", path);
         return 1;
     }
     char *real = realpath(path, NULL);

@@ -75,9 +75,80 @@ static char *cell_str(const CsvRow *r, int col)
     return strndup(r->fields[col].p, r->fields[col].len);
 }
 
+/* The declared labels of the classifications of both definitions, in
+ * declared order (old first): the rows and columns of a transition
+ * matrix follow them, not the order the data happened to show them. */
+typedef struct Order { char *cls; char *label; } Order;
+typedef struct Orders { Order *v; uint32_t n, cap; } Orders;
+
+static void orders_add(Orders *os, const Prog *p)
+{
+    for (uint32_t c = 0; c < p->nclasses; c++)
+        for (uint32_t l = 0; l < p->classes[c].n; l++) {
+            if (os->n == os->cap) {
+                os->cap = os->cap ? os->cap * 2 : 32;
+                os->v = realloc(os->v, os->cap * sizeof *os->v);
+                if (!os->v) { fputs("out of memory\n", stderr); exit(2); }
+            }
+            os->v[os->n].cls = strndup(p->classes[c].name.p, p->classes[c].name.len);
+            os->v[os->n].label = strndup(p->classes[c].labels[l].p, p->classes[c].labels[l].len);
+            os->n++;
+        }
+}
+
+/* Where a value goes among an output's rows: lead's false before true,
+ * a classification's labels as declared, anything else as first seen,
+ * no value last. */
+static uint64_t rank_of(const Orders *os, const char *output, const char *v, uint32_t seen)
+{
+    if (!*v) return UINT64_MAX;
+    if (strcmp(output, "lead") == 0) {
+        if (strcmp(v, "false") == 0) return 0;
+        if (strcmp(v, "true") == 0) return 1;
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < os->n; i++)
+        if (strcmp(os->v[i].cls, output) == 0) {
+            if (strcmp(os->v[i].label, v) == 0) return k;
+            k++;
+        }
+    return ((uint64_t)1 << 32) + seen;
+}
+
+/* Put an output's values in rank order (the matrix moves with them). */
+static void order_values(Trans *t, const Orders *os)
+{
+    uint32_t n = t->nvals;
+    if (n < 2) return;
+    uint32_t *perm = malloc(n * sizeof *perm);
+    uint64_t *rank = malloc(n * sizeof *rank);
+    uint64_t *nc = calloc((size_t)t->cap * t->cap, sizeof *nc);
+    char ***ne = calloc((size_t)t->cap * t->cap, sizeof *ne);
+    uint32_t *nn = calloc((size_t)t->cap * t->cap, sizeof *nn);
+    char **nv = malloc(t->cap * sizeof *nv);
+    if (!perm || !rank || !nc || !ne || !nn || !nv) { fputs("out of memory\n", stderr); exit(2); }
+    for (uint32_t i = 0; i < n; i++) { perm[i] = i; rank[i] = rank_of(os, t->name, t->vals[i], i); }
+    for (uint32_t i = 1; i < n; i++)            /* insertion sort: a handful of labels, stable */
+        for (uint32_t j = i; j > 0 && rank[perm[j - 1]] > rank[perm[j]]; j--) {
+            uint32_t x = perm[j]; perm[j] = perm[j - 1]; perm[j - 1] = x;
+        }
+    for (uint32_t a = 0; a < n; a++) {
+        nv[a] = t->vals[perm[a]];
+        for (uint32_t b = 0; b < n; b++) {
+            uint32_t from = perm[a] * t->cap + perm[b], to = a * t->cap + b;
+            nc[to] = t->count[from];
+            ne[to] = t->ex[from];
+            nn[to] = t->nex[from];
+        }
+    }
+    free(t->vals); free(t->count); free(t->ex); free(t->nex);
+    t->vals = nv; t->count = nc; t->ex = ne; t->nex = nn;
+    free(perm); free(rank);
+}
+
 /* Compile and run one definition into a temporary CSV file. */
 static bool run_one(const LeadcOpts *o, const char *path, const char *data, const DiffEvents *ev, uint32_t nev,
-                    char *tmp, size_t tmplen)
+                    Orders *os, char *tmp, size_t tmplen)
 {
     Compilation c = { 0 };
     CompOptions co = { o->incdirs, o->nincdirs };
@@ -100,6 +171,7 @@ static bool run_one(const LeadcOpts *o, const char *path, const char *data, cons
         prog_free(p);
         return false;
     }
+    orders_add(os, p);
     snprintf(tmp, tmplen, "%s/leadc-diff-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     int fd = mkstemp(tmp);
     if (fd < 0) { fprintf(stderr, "leadc diff: cannot create a temporary file: %s\n", strerror(errno)); prog_free(p); return false; }
@@ -175,24 +247,27 @@ int leadc_diff(const LeadcOpts *o, const char *data, const DiffEvents *ev, uint3
         return 2;
     }
     char told[4096], tnew[4096];
-    if (!run_one(o, o->files[0], data, ev, nev, told, sizeof told)) return 2;
-    if (!run_one(o, o->files[1], data, ev, nev, tnew, sizeof tnew)) { unlink(told); return 2; }
+    Orders os = { 0 };
+    int status = 2;
+    if (!run_one(o, o->files[0], data, ev, nev, &os, told, sizeof told)) goto free_orders;
+    if (!run_one(o, o->files[1], data, ev, nev, &os, tnew, sizeof tnew)) { unlink(told); goto free_orders; }
 
     char err[512];
     CsvRow ho, hn;
     InSrc *so = in_open(told, err, sizeof err), *sn = in_open(tnew, err, sizeof err);
     CsvChunker *co = so ? csv_open(so, ',', 0, &ho, err, sizeof err) : NULL;
     CsvChunker *cn = sn ? csv_open(sn, ',', 0, &hn, err, sizeof err) : NULL;
-    if (!co || !cn) { fprintf(stderr, "leadc diff: %s\n", err); unlink(told); unlink(tnew); return 2; }
+    if (!co || !cn) { fprintf(stderr, "leadc diff: %s\n", err); unlink(told); unlink(tnew); goto free_orders; }
     /* the outputs both have: lead, score, and classifications by name */
     Trans *t = calloc(ho.nfields + 1, sizeof *t);
-    uint32_t nt = 0;
+    char **only_old = calloc(ho.nfields + 1, sizeof *only_old), **only_new = calloc(hn.nfields + 1, sizeof *only_new);
+    uint32_t nt = 0, nonly_old = 0, nonly_new = 0;
     for (uint32_t i = 1; i < ho.nfields; i++) {
         char *name = strndup(ho.fields[i].p, ho.fields[i].len);
         int nc = col_of(&hn, name);
         if (nc < 0) {
             if (mode != 2) fprintf(stdout, "%s: only in %s\n", name, o->files[0]);
-            free(name);
+            only_old[nonly_old++] = name;
             continue;
         }
         t[nt].name = name;
@@ -201,10 +276,13 @@ int leadc_diff(const LeadcOpts *o, const char *data, const DiffEvents *ev, uint3
         t[nt].numeric = strcmp(name, "score") == 0;
         nt++;
     }
-    for (uint32_t i = 1; i < hn.nfields && mode != 2; i++) {
+    for (uint32_t i = 1; i < hn.nfields; i++) {
         char *name = strndup(hn.fields[i].p, hn.fields[i].len);
-        if (col_of(&ho, name) < 0) fprintf(stdout, "%s: only in %s\n", name, o->files[1]);
-        free(name);
+        if (col_of(&ho, name) < 0) {
+            if (mode != 2) fprintf(stdout, "%s: only in %s\n", name, o->files[1]);
+            only_new[nonly_new++] = name;
+        } else
+            free(name);
     }
     /* read both side by side, block by block */
     CsvBlock bo, bn;
@@ -258,12 +336,17 @@ int leadc_diff(const LeadcOpts *o, const char *data, const DiffEvents *ev, uint3
     csv_rowbuf_free(&rbo); csv_rowbuf_free(&rbn);
     csv_close(co); csv_close(cn);
     unlink(told); unlink(tnew);
+    for (uint32_t i = 0; i < nt; i++) if (!t[i].numeric) order_values(&t[i], &os);
 
     FILE *out = stdout;
     if (mode == 2) {
         fprintf(out, "{\"old\":"); json_s(out, o->files[0]);
         fprintf(out, ",\"new\":"); json_s(out, o->files[1]);
-        fprintf(out, ",\"records\":%llu,\"outputs\":[", (unsigned long long)records);
+        fprintf(out, ",\"records\":%llu,\"only_old\":[", (unsigned long long)records);
+        for (uint32_t k = 0; k < nonly_old; k++) { if (k) fputc(',', out); json_s(out, only_old[k]); }
+        fprintf(out, "],\"only_new\":[");
+        for (uint32_t k = 0; k < nonly_new; k++) { if (k) fputc(',', out); json_s(out, only_new[k]); }
+        fprintf(out, "],\"outputs\":[");
     } else if (mode == 1)
         fprintf(out, "## Impact of `%s` -> `%s` on %llu records\n\n", o->files[0], o->files[1], (unsigned long long)records);
     else
@@ -372,5 +455,12 @@ int leadc_diff(const LeadcOpts *o, const char *data, const DiffEvents *ev, uint3
         for (uint32_t k = 0; k < x->nex_down; k++) free(x->ex_down[k]);
     }
     free(t);
-    return 0;
+    for (uint32_t k = 0; k < nonly_old; k++) free(only_old[k]);
+    for (uint32_t k = 0; k < nonly_new; k++) free(only_new[k]);
+    free(only_old); free(only_new);
+    status = 0;
+free_orders:
+    for (uint32_t k = 0; k < os.n; k++) { free(os.v[k].cls); free(os.v[k].label); }
+    free(os.v);
+    return status;
 }

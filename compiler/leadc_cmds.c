@@ -12,40 +12,27 @@
 #include "disasm.h"
 #include "fmt.h"
 #include "gen.h"
+#include "outfile.h"
 #include "leadc_cmds.h"
 #include "testrun.h"
 #include "value.h"
 
-/* Write a whole file atomically: a temporary file beside it, then rename. */
+/* Write a whole file as runtime/outfile.h does for leadvm: "-" is
+ * standard output; a regular file is written beside its target and
+ * renamed over it (a symbolic link is followed and stays); a device or
+ * FIFO is written directly.  Nothing is left behind on failure. */
 bool leadc_write_file(const char *path, const void *data, size_t len)
 {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) { fprintf(stderr, "leadc: cannot write beside '%s': %s\n", path, strerror(errno)); return false; }
-    fchmod(fd, 0644);
-    const char *p = data;
-    size_t left = len;
-    while (left) {
-        ssize_t k = write(fd, p, left);
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            fprintf(stderr, "leadc: writing '%s': %s\n", path, strerror(errno));
-            close(fd); unlink(tmp);
-            return false;
-        }
-        p += k; left -= (size_t)k;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) {
+    char err[1024];
+    of_install_signals();
+    OutFile *f = of_open(path, err, sizeof err);
+    if (!f) { fprintf(stderr, "leadc: %s\n", err); return false; }
+    if (!of_write(f, data, len)) {
         fprintf(stderr, "leadc: writing '%s': %s\n", path, strerror(errno));
-        unlink(tmp);
+        of_discard(f);
         return false;
     }
-    if (rename(tmp, path) != 0) {
-        fprintf(stderr, "leadc: cannot rename to '%s': %s\n", path, strerror(errno));
-        unlink(tmp);
-        return false;
-    }
+    if (!of_commit(f, err, sizeof err)) { fprintf(stderr, "leadc: %s\n", err); return false; }
     return true;
 }
 
@@ -82,14 +69,18 @@ static int report(const LeadcOpts *o, Compilation *c)
     return diag_errors(&c->diags) ? 1 : 0;
 }
 
-static void summary_line(const LeadcOpts *o, const char *path, const Compilation *c)
+/* "FILE: ok", or what is wrong with it: its errors and warnings and,
+ * once its tests have run, the tests that failed. */
+static void summary_line(const LeadcOpts *o, const char *path, uint32_t e, uint32_t w, uint32_t tf)
 {
     if (o->format != DF_TEXT) return;
-    uint32_t e = c->diags.nerrors, w = c->diags.nwarnings;
-    if (e == 0 && w == 0)
+    if (e == 0 && w == 0 && tf == 0) {
         fprintf(stderr, "%s: ok\n", path);
-    else
-        fprintf(stderr, "%s: %u error%s, %u warning%s\n", path, e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
+        return;
+    }
+    fprintf(stderr, "%s: %u error%s, %u warning%s", path, e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
+    if (tf) fprintf(stderr, ", %u test%s failed", tf, tf == 1 ? "" : "s");
+    fputc('\n', stderr);
 }
 
 /* Code for a checked file, verified: a program the verifier refuses is
@@ -228,11 +219,17 @@ int leadc_check(const LeadcOpts *o)
         CompOptions co = comp_opts(o);
         comp_file(&c, o->files[i], &co);
         int st = report(o, &c);
-        if (!c.io_error) summary_line(o, o->files[i], &c);
+        uint32_t e = c.diags.nerrors, w = c.diags.nwarnings, failed0 = tot.failed;
         if (st == 0 && c.diags.nerrors == 0) {
+            fflush(stderr);
             int ts = run_tests(o, &c, &tot);
             if (ts > st) st = ts;
+            if (ts == 1 && tot.failed == failed0) e++;    /* beyond the VM's limits */
             any_tests |= c.sema.ntests > 0;
+        }
+        if (!c.io_error) {
+            fflush(stdout);
+            summary_line(o, o->files[i], e, w, tot.failed - failed0);
         }
         if (o->format == DF_SARIF) diag_merge(&sarif, &c.diags);
         if (st > worst) worst = st;
@@ -358,6 +355,12 @@ int leadc_fmt(const LeadcOpts *o)
         if (!text) {
             fprintf(stderr, "%s: error: %s\n", path,
                     errno == EFBIG ? "source file too large (the limit is 16 MiB)" : strerror(errno));
+            if (worst < 2) worst = 2;
+            continue;
+        }
+        if (bc_is_bytecode((const uint8_t *)text, len)) {
+            fprintf(stderr, "%s: error: this is compiled bytecode, not lead source; there is nothing to format\n", path);
+            free(text);
             if (worst < 2) worst = 2;
             continue;
         }

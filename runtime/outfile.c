@@ -133,7 +133,11 @@ OutFile *of_open(const char *target, char *err, size_t errlen)
             free(o);
             return NULL;
         }
-        fchmod(fd, 0644);
+        /* a file replaced keeps its permissions; a new one gets what
+         * open(2) would give it: 0666 less the umask */
+        mode_t um = umask(022);
+        umask(um);
+        fchmod(fd, exists ? (st.st_mode & 07777) : (0666 & ~um));
     }
     o->f = fdopen(fd, "wb");
     if (!o->f) {
