@@ -106,7 +106,12 @@ static void use_module(Compilation *c, Decl *d)
     for (uint32_t i = 0; i < nd; i++) {
         snprintf(path, sizeof path, "%s/%.*s.lead", dirs[i], (int)d->len, d->name);
         struct stat st;
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (stat(path, &st) != 0) continue;
+        if (!S_ISREG(st.st_mode)) {
+            diag_report(&c->diags, SEV_ERROR, PH_SEMA, d->nloc, "cannot read module '%s': %s", path,
+                        S_ISDIR(st.st_mode) ? "it is a directory" : "it is not a regular file");
+            return;
+        }
         char *real = realpath(path, NULL);
         if (!real) continue;
         for (uint32_t k = 0; k < c->nloaded; k++)
