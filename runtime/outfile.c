@@ -14,7 +14,7 @@
 #include <zstd.h>
 #include "outfile.h"
 
-#define MAX_TMP 8
+#define MAX_TMP 16
 
 static char tmp_paths[MAX_TMP][PATH_MAX + 16];   /* removed on a signal */
 static volatile sig_atomic_t tmp_used[MAX_TMP];
@@ -47,6 +47,7 @@ struct OutFile {
     FILE *f;
     int slot;
     bool is_stdout, direct;
+    bool spooled;                /* standard output held in f, a temporary file */
     int z;
     z_stream gz;
     ZSTD_CCtx *zs;
@@ -119,14 +120,7 @@ OutFile *of_open(const char *target, char *err, size_t errlen)
         sigfillset(&all);
         pthread_sigmask(SIG_BLOCK, &all, &old);
         fd = mkstemp(o->tmp);
-        if (fd >= 0)
-            for (int i = 0; i < MAX_TMP; i++)
-                if (!tmp_used[i]) {
-                    snprintf(tmp_paths[i], sizeof tmp_paths[i], "%s", o->tmp);
-                    tmp_used[i] = 1;
-                    o->slot = i;
-                    break;
-                }
+        if (fd >= 0) o->slot = of_tmp_register(o->tmp);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (fd < 0) {
             snprintf(err, errlen, "cannot create a file beside '%s': %s", target, strerror(errno));
@@ -167,6 +161,44 @@ OutFile *of_open(const char *target, char *err, size_t errlen)
 }
 
 bool of_is_stdout(const OutFile *o) { return o->is_stdout; }
+
+int of_tmp_register(const char *path)
+{
+    for (int i = 0; i < MAX_TMP; i++)
+        if (!tmp_used[i]) {
+            snprintf(tmp_paths[i], sizeof tmp_paths[i], "%s", path);
+            tmp_used[i] = 1;
+            return i;
+        }
+    return -1;
+}
+
+void of_tmp_release(int slot)
+{
+    if (slot >= 0 && slot < MAX_TMP) tmp_used[slot] = 0;
+}
+
+bool of_spool(OutFile *o)
+{
+    if (!o->is_stdout || o->spooled) return true;
+    FILE *f = tmpfile();
+    if (!f) return false;
+    setvbuf(f, NULL, _IOFBF, 1 << 20);
+    o->f = f;
+    o->spooled = true;
+    return true;
+}
+
+/* Copy the held-back output to standard output. */
+static bool unspool(OutFile *o)
+{
+    if (fflush(o->f) != 0 || fseek(o->f, 0, SEEK_SET) != 0) return false;
+    static char buf[1 << 16];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, o->f)) > 0)
+        if (fwrite(buf, 1, k, stdout) != k) return false;
+    return !ferror(o->f);
+}
 
 static bool raw_write(OutFile *o, const void *p, size_t n)
 {
@@ -217,7 +249,7 @@ static void release(OutFile *o)
 void of_discard(OutFile *o)
 {
     if (!o) return;
-    if (!o->is_stdout && o->f) fclose(o->f);
+    if ((!o->is_stdout || o->spooled) && o->f) fclose(o->f);
     if (!o->is_stdout && !o->direct && o->tmp[0]) unlink(o->tmp);
     release(o);
 }
@@ -227,6 +259,10 @@ bool of_commit(OutFile *o, char *err, size_t errlen)
     bool ok = !o->z || z_write(o, "", 0, true);
     int e = errno;
     if (o->is_stdout) {
+        if (o->spooled) {
+            if (ok && !unspool(o)) { ok = false; e = errno; }
+            fclose(o->f);
+        }
         if (ok && fflush(stdout) != 0) { ok = false; e = errno; }
         if (!ok && e != EPIPE) snprintf(err, errlen, "writing the output: %s", strerror(e));
         release(o);

@@ -28,10 +28,21 @@ OutFile *of_open(const char *target, char *err, size_t errlen);
 /* false and errno set on failure (EPIPE: the reader of a pipe went away). */
 bool of_write(OutFile *o, const void *p, size_t n);
 bool of_is_stdout(const OutFile *o);
+/* Standard output held back: what is written goes to an unnamed temporary
+ * file and reaches standard output only at of_commit, so a run that must
+ * start again (run.c, events out of order) can drop it.  false (errno) when
+ * no temporary file can be made; the OutFile then writes as before. */
+bool of_spool(OutFile *o);
 /* Finish: flush, close, rename into place. false and a message on failure
  * (then nothing is left behind). */
 bool of_commit(OutFile *o, char *err, size_t errlen);
 /* Give up: remove the temporary file. */
 void of_discard(OutFile *o);
+
+/* Another temporary file to remove on those signals (the sorted copy of an
+ * events file): a slot, or -1 when all are taken; release it when the file
+ * is gone. */
+int of_tmp_register(const char *path);
+void of_tmp_release(int slot);
 
 #endif

@@ -27,6 +27,7 @@
 #include "csv.h"
 #include "outfile.h"
 #include "run.h"
+#include "evsort.h"
 #include "run_internal.h"
 #include "utext.h"
 #include "value.h"
@@ -584,7 +585,9 @@ static bool write_all(OutFile *of, const void *p, size_t n, RunCtx *rc)
 
 static void print_summary(RunCtx *rc, const BlockStats *st, uint64_t rejected);
 
-int run_program(Prog *p, const RunOpts *o)
+#define RUN_AGAIN (-2)      /* run_once: sort this stream's file and start again */
+
+static int run_once(Prog *p, const RunOpts *o, int32_t *again)
 {
     RunCtx rcs, *rc = &rcs;
     memset(rc, 0, sizeof *rc);
@@ -648,6 +651,12 @@ int run_program(Prog *p, const RunOpts *o)
     /* outputs */
     OutFile *of = NULL, *rf = NULL;
     if (!(of = of_open(o->out, err, sizeof err))) { close_input(rc); return fail_setup(rc, 2, "%s", err); }
+    /* a run that may have to start again holds standard output back */
+    if (of_is_stdout(of) && run_events_any_resortable(rc) && !of_spool(of)) {
+        of_discard(of);
+        close_input(rc);
+        return fail_setup(rc, 2, "cannot make a temporary file to hold the output: %s", strerror(errno));
+    }
     bool have_rf = false;
     if (o->reject) {
         if (!(rf = of_open(o->reject, err, sizeof err))) { of_discard(of); close_input(rc); return fail_setup(rc, 2, "%s", err); }
@@ -848,6 +857,12 @@ int run_program(Prog *p, const RunOpts *o)
         of_discard(of);
         if (have_rf) of_discard(rf);
         result = fail(rc, 2, "writing %s: %s", o->out ? o->out : "the output", strerror(rc->write_errno));
+    } else if (rc->read_failed && rc->disorder && run_events_resortable(rc, (uint32_t)rc->disorder - 1)) {
+        /* an events file out of the records' order: sort it, start again */
+        of_discard(of);
+        if (have_rf) of_discard(rf);
+        *again = rc->disorder - 1;
+        result = RUN_AGAIN;
     } else if (rc->read_failed) {
         of_discard(of);
         if (have_rf) of_discard(rf);
@@ -883,7 +898,7 @@ int run_program(Prog *p, const RunOpts *o)
             }
         }
     }
-    if (o->summary && !rc->pipe_closed && result != 2) print_summary(rc, &total, rejected);
+    if (o->summary && !rc->pipe_closed && result != 2 && result != RUN_AGAIN) print_summary(rc, &total, rejected);
     run_stats_free(&total);
     for (int i = 0; i < nthreads; i++) worker_free(rc, &rc->workers[i]);
     free(rc->workers);
@@ -893,6 +908,55 @@ int run_program(Prog *p, const RunOpts *o)
     free(rc->col_of_field);
     free(rc->keep_cols);
     free(rc->label_base);
+    return result;
+}
+
+int run_program(Prog *p, const RunOpts *o)
+{
+    RunOpts cur = *o;
+    RunEvents *ev = NULL;
+    char (*sorted)[4096] = NULL;
+    int *slots = NULL;
+    int result;
+    for (;;) {
+        int32_t s = -1;
+        result = run_once(p, &cur, &s);
+        if (result != RUN_AGAIN) break;
+        if (!ev) {
+            ev = calloc(o->nevents + 1, sizeof *ev);
+            sorted = calloc(o->nevents + 1, sizeof *sorted);
+            slots = malloc((o->nevents + 1) * sizeof *slots);
+            if (!ev || !sorted || !slots) { fprintf(stderr, "%s: out of memory\n", o->prog_name); result = 2; break; }
+            memcpy(ev, o->events, o->nevents * sizeof *ev);
+            for (uint32_t i = 0; i <= o->nevents; i++) slots[i] = -1;
+            cur.events = ev;
+        }
+        uint32_t i = 0;
+        while (i < cur.nevents && strcmp(ev[i].name, p->streams[s].name.p) != 0) i++;
+        if (i == cur.nevents || ev[i].sorted) { fprintf(stderr, "%s: internal error: no events file to sort\n", o->prog_name); result = 2; break; }
+        if (o->progress > 0 || (o->progress < 0 && isatty(STDERR_FILENO)))
+            fprintf(stderr, "%s: %s is not in the record file's order: sorting it, then starting again\n",
+                    o->prog_name, ev[i].path);
+        char err[2048];
+        uint64_t dropped;
+        if (!evsort(p, (uint32_t)s, &cur, ev[i].path, sorted[i], sizeof sorted[i], &slots[i], &dropped, err, sizeof err)) {
+            fprintf(stderr, "%s\n", err);
+            result = 2;
+            break;
+        }
+        ev[i].path = sorted[i];
+        ev[i].sorted = true;
+        ev[i].dropped = dropped;
+        cur.attempt++;
+    }
+    for (uint32_t i = 0; ev && i < o->nevents; i++)
+        if (ev[i].sorted) {
+            unlink(sorted[i]);
+            of_tmp_release(slots[i]);
+        }
+    free(ev);
+    free(sorted);
+    free(slots);
     return result;
 }
 

@@ -5,7 +5,14 @@
  * Exit statuses as TOOLS.md says: 0 done; 1 the run rejected rows (or
  * stopped at a malformed one); 2 it could not run (unreadable input, a
  * missing column, a write error); 128+N on signal N.  With -o, output goes
- * to a temporary file beside the target, renamed only on success. */
+ * to a temporary file beside the target, renamed only on success.
+ *
+ * An events file too big to join in memory is read alongside the records,
+ * which needs it in the records' order.  When it turns out not to be (the
+ * join detects it), the run's output so far is dropped, the file is sorted
+ * into that order on disk (evsort.h) and the run starts again on the
+ * sorted copy; standard output is held back until the end for that.  Only
+ * a file read from a pipe cannot be sorted so: that run stops (exit 2). */
 #ifndef LEAD_RUN_H
 #define LEAD_RUN_H
 
@@ -13,7 +20,11 @@
 #include <stdint.h>
 #include "prog.h"
 
-typedef struct RunEvents { const char *name, *path; } RunEvents;
+typedef struct RunEvents {
+    const char *name, *path;
+    bool sorted;                   /* known to be in the records' order (evsort's copy) */
+    uint64_t dropped;              /* events evsort left out, for the summary */
+} RunEvents;
 
 typedef struct RunOpts {
     const char *input;
@@ -33,6 +44,7 @@ typedef struct RunOpts {
     RunEvents *events; uint32_t nevents;
     int progress;                  /* -1 auto, 0 off, 1 on */
     const char *prog_name;         /* for messages */
+    int attempt;                   /* run.c: 0, or which start this is after a sort */
 } RunOpts;
 
 int run_program(Prog *p, const RunOpts *o);

@@ -62,6 +62,8 @@ typedef struct Run {
 struct EventStore {
     uint32_t stream;
     bool present;
+    bool presorted;                  /* evsort's copy: streamed, never sorted again */
+    uint64_t dropped;                /* events evsort left out */
     bool streaming;
     bool hybrid;                     /* size unknown: memory first, streamed past EV_HASH_PART */
     bool has_hash;                   /* streamed, with its first part in memory */
@@ -242,7 +244,7 @@ static void hash_finish(EventStore *es)
 
 /* ---- opening a stream's file -------------------------------------------------------------- */
 
-static bool is_jsonl_name(const char *s)
+bool run_is_jsonl_name(const char *s)
 {
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", s);
@@ -263,6 +265,7 @@ static bool open_file(RunCtx *rc, EventStore *es, char *err, size_t errlen)
     bool plain = strcmp(in_kind(src), "plain") == 0 && total >= 0;
     es->streaming = plain && total > (int64_t)EV_HASH_LIMIT;
     es->hybrid = !plain;          /* a pipe or compressed: its size shows only by reading */
+    if (es->presorted) { es->streaming = true; es->hybrid = false; }
     if (getenv("LEAD_EVENTS_JOIN")) {                 /* for tests of both ways */
         if (strcmp(getenv("LEAD_EVENTS_JOIN"), "hash") == 0) es->streaming = es->hybrid = false;
         if (strcmp(getenv("LEAD_EVENTS_JOIN"), "stream") == 0) { es->streaming = true; es->hybrid = false; }
@@ -271,7 +274,7 @@ static bool open_file(RunCtx *rc, EventStore *es, char *err, size_t errlen)
     es->used = calloc(st->nfields + 1, 1);
     if (!es->col || !es->used) { snprintf(err, errlen, "out of memory"); return false; }
     vm_stream_used(rc->p, es->stream, es->used);
-    es->jsonl = is_jsonl_name(es->path);
+    es->jsonl = run_is_jsonl_name(es->path);
     if (es->jsonl) {
         es->lc = lines_open(src, 0, msg, sizeof msg);
         if (!es->lc) { snprintf(err, errlen, "%s: %s", es->path, msg); return false; }
@@ -486,7 +489,8 @@ static bool load_hash(RunCtx *rc, EventStore *es, size_t budget, bool *complete,
     *complete = false;
     while ((k = next_row(rc, es, &r, cells, err, errlen)) == 1) {
         bytes += r.rawlen;
-        if (r.keylen) hash_add_event(rc, es, cells, r.key, r.keylen);   /* an empty key joins nothing */
+        if (r.keylen) hash_add_event(rc, es, cells, r.key, r.keylen);
+        else shared_state.orphan_events++;                              /* an empty key joins nothing */
         if (budget && bytes >= budget) break;
     }
     free(cells);
@@ -652,16 +656,16 @@ static Run q_pop(EventStore *es)
 static bool drop_run(RunCtx *rc, EventStore *es, Run *r, char *err, size_t errlen)
 {
     if (bloom_has(&shared_state.passed, r->hash)) {
+        rc->disorder = (int32_t)es->stream + 1;
         snprintf(err, errlen, "%s:%lld: error: the events of key '%.*s' come after that key's record: the file is not in "
-                 "the record file's order (each key's events together, keys in the records' order); sort it that way, "
-                 "or pass a file of at most %u MB, which is joined in memory in any order",
-                 es->path, (long long)r->line, (int)(r->keylen > 60 ? 60 : r->keylen), r->key, EV_HASH_LIMIT >> 20);
+                 "the record file's order (each key's events together, keys in the records' order), and read from a pipe "
+                 "it cannot be sorted here; give the events and the records as files (leadvm then sorts them), or sort it",
+                 es->path, (long long)r->line, (int)(r->keylen > 60 ? 60 : r->keylen), r->key);
         return false;
     }
     bloom_add(&shared_state.dropped, r->hash);
     shared_state.any_dropped = true;
     shared_state.orphan_events += r->nrows;
-    (void)rc;
     return true;
 }
 
@@ -768,10 +772,11 @@ static bool stream_lookup(RunCtx *rc, EventStore *es, const char *key, uint32_t 
     }
     uint64_t h = key_hash(key, keylen);
     if (shared_state.any_dropped && bloom_has(&shared_state.dropped, h)) {
+        rc->disorder = (int32_t)es->stream + 1;
         snprintf(err, errlen, "%s: error: the events of key '%.*s' came before the records they follow, so they were "
-                 "taken for events without a record: the file is not in the record file's order; sort it that way, "
-                 "or pass a file of at most %u MB, which is joined in memory in any order",
-                 es->path, (int)(keylen > 60 ? 60 : keylen), key, EV_HASH_LIMIT >> 20);
+                 "taken for events without a record: the file is not in the record file's order, and read from a pipe "
+                 "it cannot be sorted here; give the events and the records as files (leadvm then sorts them), or sort it",
+                 es->path, (int)(keylen > 60 ? 60 : keylen), key);
         return false;
     }
     bloom_add(&shared_state.passed, h);
@@ -1142,12 +1147,15 @@ bool run_events_open(RunCtx *rc, char *err, size_t errlen)
         }
         rc->stores[s].present = true;
         rc->stores[s].path = o->events[i].path;
+        rc->stores[s].presorted = o->events[i].sorted;
+        rc->stores[s].dropped = o->events[i].dropped;
     }
     bool need_bloom = false;
     for (uint32_t s = 0; s < p->nstreams; s++) {
         EventStore *es = &rc->stores[s];
         if (!es->present) {
-            fprintf(stderr, "%s: warning: no --events file for stream '%s': every record sees no '%s' events\n",
+            if (o->attempt == 0)
+                fprintf(stderr, "%s: warning: no --events file for stream '%s': every record sees no '%s' events\n",
                     o->prog_name, p->streams[s].name.p, p->streams[s].name.p);
             continue;
         }
@@ -1201,11 +1209,31 @@ uint64_t run_events_orphans(RunCtx *rc)
     uint64_t n = shared_state.orphan_events;
     for (uint32_t s = 0; s < rc->p->nstreams; s++) {
         EventStore *es = &rc->stores[s];
+        n += es->dropped;
         if (es->streaming && !es->has_hash) continue;
         for (uint32_t g = 0; g < es->ngroups; g++)
             if (!es->groups[g].matched) n += es->groups[g].n;
     }
     return n;
+}
+
+static bool rereadable(const char *path)
+{
+    struct stat st;
+    return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool run_events_resortable(RunCtx *rc, uint32_t s)
+{
+    const EventStore *es = &rc->stores[s];
+    return es->present && es->streaming && !es->presorted && rereadable(es->path) && rereadable(rc->o->input);
+}
+
+bool run_events_any_resortable(RunCtx *rc)
+{
+    for (uint32_t s = 0; rc->stores && s < rc->p->nstreams; s++)
+        if (run_events_resortable(rc, s)) return true;
+    return false;
 }
 
 void run_events_close(RunCtx *rc)

@@ -86,6 +86,7 @@ struct RunCtx {
     double t0, last_progress;
     /* events */
     EventStore *stores;        /* one per stream */
+    int32_t disorder;          /* 1 + the stream whose file was found out of order, or 0 */
 };
 
 void run_block(RunCtx *rc, Worker *wk, Block *bk);
@@ -109,6 +110,11 @@ const VmEvents *run_events_for(RunCtx *rc, Worker *wk, uint64_t index, const cha
 bool run_events_finish(RunCtx *rc, char *err, size_t errlen);
 void run_events_worker_free(RunCtx *rc, Worker *wk);
 uint64_t run_events_orphans(RunCtx *rc);
+/* Could the streamed file of stream s be sorted and the run started again
+ * (it and the record file can be read anew)? */
+bool run_events_resortable(RunCtx *rc, uint32_t s);
+bool run_events_any_resortable(RunCtx *rc);
+bool run_is_jsonl_name(const char *path);
 void run_events_close(RunCtx *rc);
 
 #endif
