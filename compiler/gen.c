@@ -759,15 +759,23 @@ static void gen_score(Gen *g)
                                      l->has_half ? l->half_us : 0, l->n);
             v = gen_agg_call(g, tn, agg);
         }
-        if (l->has_most)
-            E3(g, OP_CLAMP, v, k_num(g, -l->most), k_num(g, l->most));
+        if (l->has_most) {
+            /* one statement each: the constants' order must not be the C
+             * compiler's choice of argument order (the same bytecode from
+             * every build) */
+            uint32_t hi = k_num(g, l->most);
+            uint32_t lo = k_num(g, -l->most);
+            E3(g, OP_CLAMP, v, lo, hi);
+        }
         E3(g, OP_ACC, acc, v, slot);
         reg_free(g, v);
     }
     E1(g, OP_FINITE, acc);
     if (g->s->limit_line >= 0) {
         ScoreLine *l = &d->lines[g->s->limit_line];
-        E3(g, OP_CLAMP, acc, k_num(g, l->n), k_num(g, l->hi));
+        uint32_t hi = k_num(g, l->hi);
+        uint32_t lo = k_num(g, l->n);
+        E3(g, OP_CLAMP, acc, lo, hi);
     }
     E1(g, OP_RET, acc);
     uint32_t n = p->nfuncs;

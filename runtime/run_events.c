@@ -917,7 +917,7 @@ bool run_events_prepare_block(RunCtx *rc, Block *bk, char *err, size_t errlen)
     for (uint32_t i = 0; i < nkeys; i++)
         if (keys[i].n & 0x80000000u) {
             keys[i].n &= 0x7FFFFFFFu;
-            keys[i].p = kbuf.p + ((uintptr_t)keys[i].p - 1);
+            keys[i].p = kbuf.p ? kbuf.p + ((uintptr_t)keys[i].p - 1) : "";     /* only empty keys: no buffer */
         }
     for (uint32_t i = 0; i < nkeys && ok; i++) {
         uint32_t nnext = nkeys - i - 1 < 64 ? nkeys - i - 1 : 64;

@@ -114,7 +114,7 @@ static void run(Prog *p, uint8_t f0, uint8_t f1, const uint8_t *rec, size_t nrec
     o.progress = 0;
     static const char *keep[] = { "email" };
     if (f1 & 4) { o.keep = keep; o.nkeep = 1; }
-    RunEvents evs;
+    RunEvents evs = { 0 };
     if (ev && p->nstreams) {
         evs.name = p->streams[0].name.p;
         evs.path = fz_file(1, f0 & 64 ? "events.jsonl" : "events.csv", ev, nev);
