@@ -37,7 +37,7 @@ static void *xmalloc(size_t n)
     return p;
 }
 
-void ubuf_reserve(Buf *b, size_t extra)
+void ubuf_grow(Buf *b, size_t extra)
 {
     if (b->cap - b->len >= extra) return;
     size_t need = b->len + extra;
@@ -48,20 +48,6 @@ void ubuf_reserve(Buf *b, size_t extra)
     if (!p) oom();
     b->p = p;
     b->cap = cap;
-}
-
-void ubuf_add(Buf *b, const void *p, size_t n)
-{
-    if (!n) return;
-    ubuf_reserve(b, n);
-    memcpy(b->p + b->len, p, n);
-    b->len += n;
-}
-
-void ubuf_addc(Buf *b, char c)
-{
-    ubuf_reserve(b, 1);
-    b->p[b->len++] = c;
 }
 
 void ubuf_free(Buf *b)

@@ -22,10 +22,28 @@ typedef struct Buf {
     size_t len, cap;
 } Buf;
 
-void ubuf_reserve(Buf *b, size_t extra);      /* aborts on out of memory */
-void ubuf_add(Buf *b, const void *p, size_t n);
-void ubuf_addc(Buf *b, char c);
+void ubuf_grow(Buf *b, size_t extra);         /* room for extra more; aborts on out of memory */
 void ubuf_free(Buf *b);
+
+/* Inline: the output of every record goes through these. */
+static inline void ubuf_reserve(Buf *b, size_t extra)
+{
+    if (b->cap - b->len < extra) ubuf_grow(b, extra);
+}
+
+static inline void ubuf_add(Buf *b, const void *p, size_t n)
+{
+    if (!n) return;
+    ubuf_reserve(b, n);
+    __builtin_memcpy(b->p + b->len, p, n);
+    b->len += n;
+}
+
+static inline void ubuf_addc(Buf *b, char c)
+{
+    ubuf_reserve(b, 1);
+    b->p[b->len++] = c;
+}
 static inline void ubuf_clear(Buf *b) { b->len = 0; }
 
 /* Decode one code point at s (n > 0 bytes available).  Returns its length in

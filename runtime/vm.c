@@ -138,6 +138,22 @@ VmValue vm_parse_cell(const Prog *p, PType t, const char *s, uint32_t n, bool *i
     }
     case PT_LEVEL: {
         const PLabels *lv = &p->levels[t.id];
+        /* the usual cell, short ASCII with no space around it: folded here
+         * and compared whole; the keys are folded and trimmed already */
+        unsigned char k[32];
+        if (n <= sizeof k && (unsigned char)s[0] > ' ' && (unsigned char)s[n - 1] > ' ' && (unsigned char)s[n - 1] < 0x80) {
+            uint32_t i = 0;
+            for (; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (c >= 0x80) break;
+                k[i] = c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+            }
+            if (i == n) {
+                for (uint32_t l = 0; l < lv->n; l++)
+                    if (lv->labels[l].keylen == n && memcmp(lv->labels[l].key, k, n) == 0) return vm_int(l);
+                break;
+            }
+        }
         for (uint32_t i = 0; i < lv->n; i++)
             if (ut_key_eq(s, n, lv->labels[i].key, lv->labels[i].keylen)) return vm_int(i);
         break;

@@ -22,8 +22,37 @@ static void set_text_buf(struct VmCtx *vm, VmValue *dst, Buf *b)
     ubuf_free(b);
 }
 
-FN(bi_lower) { Buf b = {0}; ut_lower(a[0].u.s, a[0].len, &b); set_text_buf(vm, dst, &b); }
-FN(bi_upper) { Buf b = {0}; ut_upper(a[0].u.s, a[0].len, &b); set_text_buf(vm, dst, &b); }
+/* ASCII text changes case byte by byte, straight into the scratch space;
+ * anything else goes through utext (ICU).  false: not all ASCII. */
+static bool ascii_case(struct VmCtx *vm, VmValue *dst, const char *s, size_t n, bool upper)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80) return false;
+    char *p = vm_scratch(vm, n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (upper ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z')) c = (char)(c ^ 0x20);
+        p[i] = c;
+    }
+    *dst = vm_text(p, (uint32_t)n);
+    return true;
+}
+
+FN(bi_lower)
+{
+    if (ascii_case(vm, dst, a[0].u.s, a[0].len, false)) return;
+    Buf b = {0};
+    ut_lower(a[0].u.s, a[0].len, &b);
+    set_text_buf(vm, dst, &b);
+}
+
+FN(bi_upper)
+{
+    if (ascii_case(vm, dst, a[0].u.s, a[0].len, true)) return;
+    Buf b = {0};
+    ut_upper(a[0].u.s, a[0].len, &b);
+    set_text_buf(vm, dst, &b);
+}
 
 FN(bi_trim)
 {
@@ -48,6 +77,7 @@ FN(bi_domain)
     const char *at = last_at(&a[0]);
     if (!at) { *dst = vm_missing(); return; }
     size_t off = (size_t)(at + 1 - a[0].u.s);
+    if (ascii_case(vm, dst, at + 1, a[0].len - off, false)) return;
     Buf b = {0};
     ut_lower(at + 1, a[0].len - off, &b);
     set_text_buf(vm, dst, &b);
