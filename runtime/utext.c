@@ -197,7 +197,7 @@ static inline uint32_t fold_cp(uint32_t cp)
 
 /* ---- trimming --------------------------------------------------------- */
 
-void ut_trim(const char **sp, size_t *np)
+void ut_trim_slow(const char **sp, size_t *np)
 {
     const unsigned char *s = (const unsigned char *)*sp;
     size_t n = *np;
@@ -349,6 +349,30 @@ static inline bool fi_clean(const FoldIter *it) { return it->ipend == it->npend;
 bool ut_key_eq(const char *s, size_t n, const char *k, size_t kn)
 {
     ut_trim(&s, &n);
+    /* ASCII folds byte for byte: an ASCII value is the key exactly when its
+     * lower case is; only a value with other bytes needs the general path
+     * (folding can change the length).  A difference within an ASCII
+     * prefix settles it either way. */
+    const unsigned char *su = (const unsigned char *)s, *ku0 = (const unsigned char *)k;
+    size_t i = 0;
+    if (n == kn) {
+        for (; i + 8 <= n; i += 8) {
+            uint64_t w = load64(su + i);
+            if (w & HIGHS) goto general;
+            if (lower64(w) != load64(ku0 + i)) return false;
+        }
+        for (; i < n; i++) {
+            if (su[i] >= 0x80) goto general;
+            if (lower8(su[i]) != ku0[i]) return false;
+        }
+        return true;
+    }
+    for (; i + 8 <= n; i += 8)
+        if (load64(su + i) & HIGHS) goto general;
+    for (; i < n; i++)
+        if (su[i] >= 0x80) goto general;
+    return false;
+general:;
     const unsigned char *ku = (const unsigned char *)k;
     FoldIter it;
     fi_init(&it, s, n);
@@ -538,6 +562,29 @@ static void map_case(const char *s, size_t n, bool upper, Buf *out)
             map_run(u + start, i - start, fn, out);
         if (bad) ubuf_addc(out, (char)u[i++]);
     }
+}
+
+bool ut_case_ascii(const char *s, size_t n, bool upper, char *out)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w = load64(u + i);
+        if (w & HIGHS) return false;
+        if (upper) {
+            uint64_t ge_a = w + ONES * (0x80 - 'a'), gt_z = w + ONES * (0x7F - 'z');
+            w &= ~((ge_a & ~gt_z & HIGHS) >> 2);
+        } else
+            w = lower64(w);
+        memcpy(out + i, &w, 8);
+    }
+    for (; i < n; i++) {
+        unsigned char c = u[i];
+        if (c >= 0x80) return false;
+        if (upper ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z')) c ^= 0x20;
+        out[i] = (char)c;
+    }
+    return true;
 }
 
 void ut_upper(const char *s, size_t n, Buf *out) { map_case(s, n, true, out); }

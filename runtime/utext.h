@@ -61,7 +61,14 @@ bool ut_valid(const char *s, size_t n, size_t *bad);
 bool ut_is_space(uint32_t cp);
 
 /* Trim leading and trailing white space: adjusts *s and *n in place. */
-void ut_trim(const char **s, size_t *n);
+void ut_trim_slow(const char **s, size_t *n);
+static inline void ut_trim(const char **s, size_t *n)
+{
+    /* the usual value: a printable ASCII byte at each end, nothing to do */
+    const unsigned char *u = (const unsigned char *)*s;
+    if (*n && u[0] - 0x21u < 0x5Eu && u[*n - 1] - 0x21u < 0x5Eu) return;
+    ut_trim_slow(s, n);
+}
 
 /* True iff s is empty after trimming (a "blank" cell: missing). */
 bool ut_blank(const char *s, size_t n);
@@ -86,6 +93,10 @@ bool ut_starts_with(const char *s, size_t n, const char *p, size_t pn);
 bool ut_ends_with(const char *s, size_t n, const char *p, size_t pn);
 
 /* Full case mappings (ß upper-cases to SS), appended to out. */
+/* ASCII text only: its upper or lower case, n bytes into out (the same as
+ * ut_upper/ut_lower would give).  false when a byte is not ASCII (out is
+ * then partly written). */
+bool ut_case_ascii(const char *s, size_t n, bool upper, char *out);
 void ut_upper(const char *s, size_t n, Buf *out);
 void ut_lower(const char *s, size_t n, Buf *out);
 

@@ -212,8 +212,11 @@ void vm_parse_event_used(const Prog *p, uint32_t stream, const VmCell *cells, Vm
     const PStream *st = &p->streams[stream];
     for (uint32_t i = 0; i < st->nfields; i++) {
         bool invalid;
-        if ((used && !used[i]) || cells[i].invalid) out->vals[i] = vm_missing();
-        else out->vals[i] = vm_parse_cell(p, st->fields[i].type, cells[i].p, cells[i].len, &invalid);
+        const VmCell *c = &cells[i];
+        if ((used && !used[i]) || c->invalid) out->vals[i] = vm_missing();
+        else if (st->fields[i].type.kind == PT_TEXT && c->len && (unsigned char)c->p[0] - 0x21u < 0x5Eu)
+            out->vals[i] = vm_text(c->p, c->len);      /* not blank: a printable ASCII byte first */
+        else out->vals[i] = vm_parse_cell(p, st->fields[i].type, c->p, c->len, &invalid);
     }
     out->has_t = 0;
     out->t = 0;

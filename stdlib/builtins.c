@@ -26,14 +26,8 @@ static void set_text_buf(struct VmCtx *vm, VmValue *dst, Buf *b)
  * anything else goes through utext (ICU).  false: not all ASCII. */
 static bool ascii_case(struct VmCtx *vm, VmValue *dst, const char *s, size_t n, bool upper)
 {
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] >= 0x80) return false;
     char *p = vm_scratch(vm, n ? n : 1);
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (upper ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z')) c = (char)(c ^ 0x20);
-        p[i] = c;
-    }
+    if (!ut_case_ascii(s, n, upper, p)) return false;
     *dst = vm_text(p, (uint32_t)n);
     return true;
 }
@@ -66,10 +60,7 @@ FN(bi_length) { *dst = vm_num((double)ut_length(a[0].u.s, a[0].len)); }
 
 static const char *last_at(const VmValue *v)
 {
-    const char *p = v->u.s;
-    for (uint32_t i = v->len; i > 0; i--)
-        if (p[i - 1] == '@') return p + i - 1;
-    return NULL;
+    return v->len ? memrchr(v->u.s, '@', v->len) : NULL;
 }
 
 FN(bi_domain)
