@@ -1104,7 +1104,9 @@ static bool parse_run(RunCtx *rc, Worker *wk, uint32_t s, const char *data, cons
         CsvCursor cur;
         CsvRow row;
         csv_cursor_init(&cur, &b, es->delim);
-        const char *fs[64];
+        const char *fs[65];
+        const uint32_t nstf = st->nfields;
+        const int32_t *col = es->col;
         while (n < rr->nrows) {
             VmEvent *e = &evbase[n];
             e->vals = ws->vals + (size_t)n * st->nfields;
@@ -1112,12 +1114,13 @@ static bool parse_run(RunCtx *rc, Worker *wk, uint32_t s, const char *data, cons
             const char *rowend;
             if (cur.p < cur.end && *cur.p != '\n' && *cur.p != '\r' && es->ncols <= 64 &&
                 split_simple(cur.p, cur.end, es->delim, fs, 64, &nf, &rowend) && nf == es->ncols) {
-                /* fields point into the run: nothing to copy */
-                for (uint32_t f = 0; f < st->nfields; f++) {
-                    uint32_t c = (uint32_t)es->col[f];
-                    const char *fe = c + 1 < nf ? fs[c + 1] - 1 : rowend;
-                    if (c + 1 == nf && fe > fs[c] && fe[-1] == '\r') fe--;
-                    cp[f] = (VmCell){ fs[c], (uint32_t)(fe - fs[c]), 0 };
+                /* fields point into the run: nothing to copy (a CR
+                 * before the LF is the last field's) */
+                const char *last_end = rowend > cur.p && rowend[-1] == '\r' ? rowend - 1 : rowend;
+                fs[nf] = last_end + 1;
+                for (uint32_t f = 0; f < nstf; f++) {
+                    uint32_t c = (uint32_t)col[f];
+                    cp[f] = (VmCell){ fs[c], (uint32_t)(fs[c + 1] - 1 - fs[c]), 0 };
                 }
                 vm_parse_event_used(p, s, cp, e, es->used);
                 n++;

@@ -346,33 +346,9 @@ static inline int fi_next(FoldIter *it)
 /* Nothing waiting in pend: the ASCII fast paths may read p directly. */
 static inline bool fi_clean(const FoldIter *it) { return it->ipend == it->npend; }
 
-bool ut_key_eq(const char *s, size_t n, const char *k, size_t kn)
+/* ut_key_eq for a trimmed value with bytes outside ASCII. */
+static bool __attribute__((noinline)) key_eq_general(const char *s, size_t n, const char *k, size_t kn)
 {
-    ut_trim(&s, &n);
-    /* ASCII folds byte for byte: an ASCII value is the key exactly when its
-     * lower case is; only a value with other bytes needs the general path
-     * (folding can change the length).  A difference within an ASCII
-     * prefix settles it either way. */
-    const unsigned char *su = (const unsigned char *)s, *ku0 = (const unsigned char *)k;
-    size_t i = 0;
-    if (n == kn) {
-        for (; i + 8 <= n; i += 8) {
-            uint64_t w = load64(su + i);
-            if (w & HIGHS) goto general;
-            if (lower64(w) != load64(ku0 + i)) return false;
-        }
-        for (; i < n; i++) {
-            if (su[i] >= 0x80) goto general;
-            if (lower8(su[i]) != ku0[i]) return false;
-        }
-        return true;
-    }
-    for (; i + 8 <= n; i += 8)
-        if (load64(su + i) & HIGHS) goto general;
-    for (; i < n; i++)
-        if (su[i] >= 0x80) goto general;
-    return false;
-general:;
     const unsigned char *ku = (const unsigned char *)k;
     FoldIter it;
     fi_init(&it, s, n);
@@ -389,6 +365,53 @@ general:;
         if (j == kn || ku[j] != c) return false;
         j++;
     }
+}
+
+bool ut_key_eq(const char *s, size_t n, const char *k, size_t kn)
+{
+    ut_trim(&s, &n);
+    /* ASCII folds byte for byte: an ASCII value is the key exactly when its
+     * lower case is; only a value with other bytes needs the general path
+     * (folding can change the length).  A difference within an ASCII
+     * prefix settles it either way. */
+    const unsigned char *su = (const unsigned char *)s, *ku0 = (const unsigned char *)k;
+    /* Simple folding maps code point to code point, and an ASCII byte is
+     * always a code point of its own: a first or last ASCII byte must meet
+     * its folded self at the same end of the key.  Most unequal cells stop
+     * here. */
+    if (n && kn && ((su[0] < 0x80 && lower8(su[0]) != ku0[0]) ||
+                    (su[n - 1] < 0x80 && lower8(su[n - 1]) != ku0[kn - 1])))
+        return false;
+    if (n == kn) {
+        size_t i = 0;
+        if (n >= 8) {           /* words, the last one overlapping */
+            uint64_t w;
+            for (; i + 8 < n; i += 8) {
+                w = load64(su + i);
+                if (w & HIGHS) goto general;
+                if (lower64(w) != load64(ku0 + i)) return false;
+            }
+            w = load64(su + n - 8);
+            if (w & HIGHS) goto general;
+            return lower64(w) == load64(ku0 + n - 8);
+        }
+        for (; i < n; i++) {
+            if (su[i] >= 0x80) goto general;
+            if (lower8(su[i]) != ku0[i]) return false;
+        }
+        return true;
+    }
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8)
+            if (load64(su + i) & HIGHS) goto general;
+        if (load64(su + n - 8) & HIGHS) goto general;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (su[i] >= 0x80) goto general;
+    }
+    return false;
+general:
+    return key_eq_general(s, n, k, kn);
 }
 
 /* ---- substring tests -------------------------------------------------- */

@@ -86,6 +86,19 @@ void ut_key(const char *s, size_t n, Buf *out);
  * trimmed constant k: true iff equal.  No allocation; ASCII fast path. */
 bool ut_key_eq(const char *s, size_t n, const char *k, size_t kn);
 
+/* ut_key_eq with its commonest answer inline: a value whose first byte is
+ * printable ASCII (so not trimmed away) that differs from the key's first
+ * byte once lower-cased is not equal (folding maps code point to code
+ * point; an ASCII byte is a code point of its own). */
+static inline bool ut_key_eq_inline(const char *s, size_t n, const char *k, size_t kn)
+{
+    if (n && kn) {
+        unsigned c = (unsigned char)s[0];
+        if (c - 0x21u < 0x5Eu && (c - 'A' < 26u ? c + 32 : c) != (unsigned char)k[0]) return false;
+    }
+    return ut_key_eq(s, n, k, kn);
+}
+
 /* Case-insensitive substring tests: the value s is trimmed and folded, the
  * pattern p is given already folded (it keeps its spaces). */
 bool ut_contains(const char *s, size_t n, const char *p, size_t pn);

@@ -209,14 +209,48 @@ static bool two(const unsigned char *p, int *v)
 static bool parse_instant(const unsigned char *p, size_t n, int64_t *us)
 {
     const unsigned char *e = p + n;
-    int y1, y2, mo, d;
-    if (n < 10 || !two(p, &y1) || !two(p + 2, &y2) || p[4] != '-' || !two(p + 5, &mo) ||
-        p[7] != '-' || !two(p + 8, &d))
-        return false;
-    int y = y1 * 100 + y2;
-    if (!val_valid_civil(y, mo, d)) return false;
-    int64_t t = (int64_t)val_days_from_civil(y, mo, d) * US_PER_DAY;
+    /* Times in a column come in runs of the same day: the last valid date
+     * part read by this thread is remembered, bytes and day number. */
+    static _Thread_local struct { unsigned char ymd[10]; bool ok; int32_t days; } last;
+    if (n < 10) return false;
+    int32_t days;
+    if (last.ok && memcmp(p, last.ymd, 10) == 0) {
+        days = last.days;
+    } else {
+        int y1, y2, mo, d;
+        if (!two(p, &y1) || !two(p + 2, &y2) || p[4] != '-' || !two(p + 5, &mo) || p[7] != '-' ||
+            !two(p + 8, &d))
+            return false;
+        int y = y1 * 100 + y2;
+        if (!val_valid_civil(y, mo, d)) return false;
+        days = val_days_from_civil(y, mo, d);
+        memcpy(last.ymd, p, 10);
+        last.days = days;
+        last.ok = true;
+    }
+    int64_t t = (int64_t)days * US_PER_DAY;
     p += 10;
+    /* The usual clock, "THH:MM:SS" with Z or nothing after it, read as one
+     * 64-bit word: every byte below 16 after the XOR, the colons 0 and the
+     * digits at most 9. */
+    if ((e - p == 9 || (e - p == 10 && (p[9] == 'Z' || p[9] == 'z'))) &&
+        (*p == 'T' || *p == 't' || *p == ' ')) {
+        uint64_t w;             /* little-endian: p[1] in the low byte */
+        memcpy(&w, p + 1, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        w = __builtin_bswap64(w);
+#endif
+        uint64_t x = w ^ 0x30303a30303a3030ull;      /* "00:00:00" */
+        if (!(x & 0xF0F0F0F0F0F0F0F0ull) && !(x & 0x0000FF0000FF0000ull) &&
+            !((x + 0x0606000606000606ull) & 0xF0F0F0F0F0F0F0F0ull)) {
+            int h = (int)(x & 0xFF) * 10 + (int)(x >> 8 & 0xFF);
+            int mi = (int)(x >> 24 & 0xFF) * 10 + (int)(x >> 32 & 0xFF);
+            int sec = (int)(x >> 48 & 0xFF) * 10 + (int)(x >> 56);
+            if (h > 23 || mi > 59 || sec > 59) return false;
+            *us = t + ((int64_t)(h * 60 + mi) * 60 + sec) * 1000000;
+            return true;        /* no offset: within 0001..9999 as the date is */
+        }
+    }
     if (p < e) {
         int h, mi, sec = 0;
         int64_t f = 0;

@@ -210,20 +210,21 @@ void vm_parse_event(const Prog *p, uint32_t stream, const VmCell *cells, VmEvent
 void vm_parse_event_used(const Prog *p, uint32_t stream, const VmCell *cells, VmEvent *out, const uint8_t *used)
 {
     const PStream *st = &p->streams[stream];
-    for (uint32_t i = 0; i < st->nfields; i++) {
+    /* locals: the stores to vals could otherwise alias the stream's fields */
+    const uint32_t nf = st->nfields;
+    const PField *fields = st->fields;
+    VmValue *vals = out->vals;
+    for (uint32_t i = 0; i < nf; i++) {
         bool invalid;
         const VmCell *c = &cells[i];
-        if ((used && !used[i]) || c->invalid) out->vals[i] = vm_missing();
-        else if (st->fields[i].type.kind == PT_TEXT && c->len && (unsigned char)c->p[0] - 0x21u < 0x5Eu)
-            out->vals[i] = vm_text(c->p, c->len);      /* not blank: a printable ASCII byte first */
-        else out->vals[i] = vm_parse_cell(p, st->fields[i].type, c->p, c->len, &invalid);
+        if ((used && !used[i]) || c->invalid) vals[i] = vm_missing();
+        else if (fields[i].type.kind == PT_TEXT && c->len && (unsigned char)c->p[0] - 0x21u < 0x5Eu)
+            vals[i] = vm_text(c->p, c->len);      /* not blank: a printable ASCII byte first */
+        else vals[i] = vm_parse_cell(p, fields[i].type, c->p, c->len, &invalid);
     }
-    out->has_t = 0;
-    out->t = 0;
-    if (st->time >= 0 && !out->vals[st->time].miss) {
-        out->has_t = 1;
-        out->t = out->vals[st->time].u.i;
-    }
+    const int32_t ti = st->time;
+    out->has_t = ti >= 0 && !vals[ti].miss;
+    out->t = out->has_t ? vals[ti].u.i : 0;
 }
 
 void vm_record(VmCtx *vm, const VmCell *cells, const VmEvents *events)
@@ -345,7 +346,12 @@ static void run_into(VmCtx *vm, const PFunc *f, VmValue *R, VmValue *out)
     const Prog *p = vm->p;
     const uint32_t *pc = f->code;
     VmValue *top = R + f->nregs;          /* callees' frames start here */
-    for (uint32_t i = f->nparams; i < f->nregs; i++) R[i].meta = VM_META(0, 1);
+    /* every register not a parameter starts missing; frames are a few
+     * registers, so a plain loop (not vectorised with its set-up) */
+    for (VmValue *r = R + f->nparams; r < top; r++) {
+        r->meta = VM_META(0, 1);
+        __asm__("" ::: "memory");
+    }
     if (vm->cov) vm->cov[f - p->funcs] = 1;
 
 #ifdef LEAD_COMPUTED_GOTO
@@ -429,13 +435,13 @@ dispatch:
     CASE(EQTK) {
         const VmValue *a = RB;
         const PText *k = &p->texts[C_];
-        set_bool(RA, a->miss, !a->miss && ut_key_eq(a->u.s, a->len, k->key, k->keylen));
+        set_bool(RA, a->miss, !a->miss && ut_key_eq_inline(a->u.s, a->len, k->key, k->keylen));
         NEXT(4);
     }
     CASE(NETK) {
         const VmValue *a = RB;
         const PText *k = &p->texts[C_];
-        set_bool(RA, a->miss, !a->miss && !ut_key_eq(a->u.s, a->len, k->key, k->keylen));
+        set_bool(RA, a->miss, !a->miss && !ut_key_eq_inline(a->u.s, a->len, k->key, k->keylen));
         NEXT(4);
     }
     CASE(CONTAINS) CASE(STARTS) CASE(ENDS) {

@@ -468,6 +468,16 @@ START_TEST(test_key_eq)
     ck_assert(key_eq_text(S("A\xFF"), S("a\xFF")));
     ck_assert(!key_eq_text(S("A\xFF"), S("a\xFE")));
     ck_assert(key_eq_text(S("\xC8\xBA" "BCDEFGHIJ"), S("\xE2\xB1\xA5" "bcdefghij")));
+    /* Signs outside ASCII that fold into it (KELVIN SIGN to k, LONG S to
+     * s): the ASCII first/last byte rejection must not refuse them. */
+    ck_assert(key_eq_text(S("\xE2\x84\xAA" "ey"), S("key")));
+    ck_assert(key_eq_text(S("ba\xC5\xBF"), S("BAS")));
+    ck_assert(key_eq_text(S("\xE2\x84\xAA" "ABCDEFGHIJ\xC5\xBF"), S("kabcdefghijs")));
+    ck_assert(!key_eq_text(S("\xE2\x84\xAA" "ABCDEFGHIJ\xC5\xBF"), S("kabcdefghijt")));
+    ck_assert(!key_eq_text(S("xey"), S("key")));
+    ck_assert(!key_eq_text(S("abcdefghijklmnoq"), S("abcdefghijklmnop")));
+    ck_assert(key_eq_text(S("ABCDEFGHIJKLMNOP"), S("abcdefghijklmnop")));
+    ck_assert(!key_eq_text(S("ABCDEFGHIXKLMNOP"), S("abcdefghijklmnop")));
     /* A constant that is not folded never matches an upper-case letter. */
     ck_assert(!ut_key_eq(S("ABC"), S("ABC")));
 }

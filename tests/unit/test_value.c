@@ -278,6 +278,11 @@ static const char *const bad_times[] = {
     "\xEF\xBC\x92" "026-10-15",
     "0001-01-01T00:00+00:01",                           /* before 0001-01-01T00:00Z */
     "9999-12-31T23:59-00:01",                           /* after 9999-12-31T23:59:59.999999Z */
+    /* the one-word clock: every byte of "THH:MM:SS[Z]" checked */
+    "2026-10-15T2a:00:00Z", "2026-10-15T23:5/:00Z", "2026-10-15T23:59::9Z", "2026-10-15T23;59:59Z",
+    "2026-10-15T:3:59:59Z", "2026-10-15T23:59:5:", "2026-10-15T23:59:59X", "2026-10-15T24:00:00",
+    "2026-10-15T23:59:60Z", "2026-10-15T23:60:00", "2026-10-15T\xB2" "3:59:59",
+    "2026-10-15X23:59:59Z", "2026-02-29T10:00:00Z", "2026-10-15T2\x003:59:59",
 };
 
 START_TEST(test_time_invalid)
@@ -290,6 +295,36 @@ START_TEST(test_time_invalid)
         ck_assert_msg(!val_parse_date(s, strlen(s), &d), "date \"%s\" should be invalid", s);
         ck_assert(us == 7 && d == 7);
     }
+}
+END_TEST
+
+/* The one-word reading of "THH:MM:SS" and "THH:MM:SSZ" against the general
+ * reader (the same clock with ".0" or "+00:00" goes that way), over every
+ * hour, minute and second near and past the limits, on changing dates. */
+START_TEST(test_time_clock_fast)
+{
+    static const char *const dates[] = {"2026-10-15", "2026-10-15", "2024-02-29", "2026-02-29", "0001-01-01",
+                                        "9999-12-31"};
+    static const char *const ends[] = {"", "Z", "z"};
+    int n = 0;
+    for (size_t di = 0; di < sizeof dates / sizeof *dates; di++)
+        for (int h = 0; h <= 25; h += (h < 20 ? 3 : 1))
+            for (int mi = 0; mi <= 61; mi += (mi < 55 ? 7 : 1))
+                for (int sec = 0; sec <= 61; sec += (sec < 55 ? 11 : 1))
+                    for (int sep = 0; sep < 3; sep++) {
+                        char a[64], b[64];
+                        char t = "Tt "[sep];
+                        const char *end = ends[(h + mi + sec) % 3];
+                        snprintf(a, sizeof a, "%s%c%02d:%02d:%02d%s", dates[di], t, h, mi, sec, end);
+                        snprintf(b, sizeof b, "%s%c%02d:%02d:%02d%s", dates[di], t, h, mi, sec,
+                                 *end ? ".0Z" : "+00:00");
+                        int64_t ua = 1, ub = 2;
+                        bool ka = val_parse_time(a, strlen(a), &ua), kb = val_parse_time(b, strlen(b), &ub);
+                        ck_assert_msg(ka == kb, "\"%s\" %d, \"%s\" %d", a, ka, b, kb);
+                        ck_assert_msg(!ka || ua == ub, "\"%s\": %lld, want %lld", a, (long long)ua, (long long)ub);
+                        n++;
+                    }
+    ck_assert_int_gt(n, 1000);
 }
 END_TEST
 
@@ -536,6 +571,7 @@ static Suite *value_suite(void)
     tcase_add_test(t, test_calendar);
     tcase_add_test(t, test_time_valid);
     tcase_add_test(t, test_time_invalid);
+    tcase_add_test(t, test_time_clock_fast);
     tcase_add_test(t, test_date);
     tcase_add_test(t, test_format_date_time);
     tcase_add_test(t, test_format_number);
