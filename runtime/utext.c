@@ -702,6 +702,22 @@ uint64_t ut_key_hash(const char *s, size_t n)
                 i += 8;
                 continue;
             }
+        } else if (x.k == 0) {      /* the last r < 8 bytes, ASCII: one word */
+            size_t r = n - i;
+            uint64_t w;
+            if (n >= 8) {
+                w = load64(u + n - 8) >> (8 * (8 - r));
+            } else {
+                unsigned char b[8] = {0};
+                memcpy(b, u + i, r);
+                w = load64(b);
+            }
+            if (!(w & HIGHS)) {
+                x.w = lower64(w);
+                x.k = (unsigned)r;
+                x.len += r;
+                break;
+            }
         }
         unsigned char c = u[i];
         if (c < 0x80) {

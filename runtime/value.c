@@ -44,6 +44,16 @@ static inline void take(uint64_t *m, bool *exact, unsigned char c)
 /* Data rule: [+-]?$?(d{1,3}(,ddd)+|d+)(.d+)?([eE][+-]?d+)? after trimming. */
 bool val_parse_number(const char *s, size_t n, double *out)
 {
+    /* The usual cell: up to 15 plain digits (below 2^53, so exact). */
+    if (n - 1 < 15 && digit((unsigned char)s[0]) && digit((unsigned char)s[n - 1])) {
+        uint64_t m = 0;
+        size_t i = 0;
+        while (i < n && digit((unsigned char)s[i])) m = m * 10 + (unsigned)(s[i++] - '0');
+        if (i == n) {
+            *out = (double)m;
+            return true;
+        }
+    }
     ut_trim(&s, &n);
     const unsigned char *p = (const unsigned char *)s, *e = p + n;
     bool neg = false;
