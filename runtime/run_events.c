@@ -141,6 +141,12 @@ typedef struct StreamShared {
     Bloom dropped;           /* keys of runs skipped as orphans */
     bool any_dropped;
     uint64_t orphan_events;
+    /* The current record's key goes into passed when the next record
+     * starts: its block is prefetched now and written a record later, so
+     * the cache miss is not waited for.  Only drop_run reads passed, and it
+     * adds the waiting key first. */
+    uint64_t passed_next;
+    bool have_passed_next;
 } StreamShared;
 
 static StreamShared shared_state;
@@ -702,6 +708,10 @@ static Run q_pop(EventStore *es)
  * already passed (its key belonging to one means the file is out of order). */
 static bool drop_run(RunCtx *rc, EventStore *es, Run *r, char *err, size_t errlen)
 {
+    if (shared_state.have_passed_next) {
+        bloom_add(&shared_state.passed, shared_state.passed_next);
+        shared_state.have_passed_next = false;
+    }
     if (bloom_has(&shared_state.passed, r->hash)) {
         rc->disorder = (int32_t)es->stream + 1;
         snprintf(err, errlen, "%s:%lld: error: the events of key '%.*s' come after that key's record: the file is not in "
@@ -826,7 +836,10 @@ static bool stream_lookup(RunCtx *rc, EventStore *es, const char *key, uint32_t 
                  es->path, (int)(keylen > 60 ? 60 : keylen), key);
         return false;
     }
-    bloom_add(&shared_state.passed, h);
+    if (shared_state.have_passed_next) bloom_add(&shared_state.passed, shared_state.passed_next);
+    __builtin_prefetch(bloom_block(&shared_state.passed, h), 1);
+    shared_state.passed_next = h;
+    shared_state.have_passed_next = true;
     es->last_key = realloc(es->last_key, keylen + 1);
     if (!es->last_key) { fputs("leadvm: out of memory\n", stderr); exit(2); }
     memcpy(es->last_key, key, keylen);
