@@ -837,7 +837,9 @@ static bool stream_lookup(RunCtx *rc, EventStore *es, const char *key, uint32_t 
         return false;
     }
     if (shared_state.have_passed_next) bloom_add(&shared_state.passed, shared_state.passed_next);
+#if defined(__GNUC__)
     __builtin_prefetch(bloom_block(&shared_state.passed, h), 1);
+#endif
     shared_state.passed_next = h;
     shared_state.have_passed_next = true;
     es->last_key = realloc(es->last_key, keylen + 1);

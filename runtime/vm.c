@@ -350,7 +350,9 @@ static void run_into(VmCtx *vm, const PFunc *f, VmValue *R, VmValue *out)
      * registers, so a plain loop (not vectorised with its set-up) */
     for (VmValue *r = R + f->nparams; r < top; r++) {
         r->meta = VM_META(0, 1);
-        __asm__("" ::: "memory");
+#if defined(__GNUC__)
+        __asm__("" ::: "memory");   /* keeps the compiler from vectorising it */
+#endif
     }
     if (vm->cov) vm->cov[f - p->funcs] = 1;
 
