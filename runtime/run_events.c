@@ -71,6 +71,7 @@ struct EventStore {
     const char *path;
     int32_t *col;                    /* column of each field (CSV) */
     uint32_t ncols;
+    const char **fs;                 /* next_row's field starts, ncols of them */
     int delim;
     /* hash mode */
     Arena arena;
@@ -294,6 +295,8 @@ static bool open_file(RunCtx *rc, EventStore *es, char *err, size_t errlen)
     if (!es->ch) { snprintf(err, errlen, "%s: %s", es->path, msg); return false; }
     es->delim = csv_delimiter(es->ch);
     es->ncols = header.nfields;
+    es->fs = malloc((es->ncols + 1) * sizeof *es->fs);
+    if (!es->fs) { snprintf(err, errlen, "out of memory"); return false; }
     char what[300];
     snprintf(what, sizeof what, "'%s' event", st->name.p);
     return run_bind(&header, st->fields, st->nfields, es->col, es->path, what, err, errlen);
@@ -301,79 +304,20 @@ static bool open_file(RunCtx *rc, EventStore *es, char *err, size_t errlen)
 
 /* ---- reading rows (both modes) ---------------------------------------------------------------- */
 
-/* One pass over a row that starts at p: where it ends (the LF), whether it
- * is simple (no quote, no CR before its end but a CRLF's), the span of
- * field `keycol` and the number of fields.  Sixteen bytes at a time with
- * SSE2: events rows are short and many, and this runs on the main thread. */
-typedef struct RowScan { const char *nl; bool simple; const char *kp; uint32_t kl; uint32_t nfields; } RowScan;
-
-static void scan_row(const char *p, const char *end, int delim, uint32_t keycol, RowScan *rs)
-{
-    uint32_t field = 0;
-    const char *fstart = p, *q = p;
-    rs->simple = true;
-    rs->kp = NULL;
-    rs->kl = 0;
-#if defined(__SSE2__)
-    const __m128i vnl = _mm_set1_epi8('\n'), vq = _mm_set1_epi8('"'), vcr = _mm_set1_epi8('\r'),
-                  vd = _mm_set1_epi8((char)delim);
-    while (end - q >= 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)q);
-        unsigned mnl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vnl));
-        unsigned mspecial = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, vq), _mm_cmpeq_epi8(x, vcr)));
-        unsigned md = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vd));
-        unsigned limit = mnl ? (mnl & -mnl) - 1 : 0xFFFFu;     /* bytes before the LF */
-        if (mspecial & limit) {
-            /* a quote, or a CR that is not the CR of a CRLF */
-            unsigned sp = mspecial & limit;
-            if (!(mnl && sp == ((mnl & -mnl) >> 1) && q[__builtin_ctz(sp)] == '\r')) { rs->simple = false; return; }
-        }
-        for (unsigned m = md & limit; m; m &= m - 1) {
-            const char *d = q + __builtin_ctz(m);
-            if (field == keycol) { rs->kp = fstart; rs->kl = (uint32_t)(d - fstart); }
-            field++;
-            fstart = d + 1;
-        }
-        if (mnl) {
-            rs->nl = q + __builtin_ctz(mnl);
-            goto done;
-        }
-        q += 16;
-    }
+/* One pass over an event row that starts at p, sixteen bytes at a time with
+ * SSE2 (events rows are short and many; the main thread and the workers
+ * both run this): false when the row has a quote or a CR other than a
+ * CRLF's, for csv_row to parse.  Otherwise *rowend is its LF (or end), *nf
+ * its number of fields, and fs[i] the start of field i for i < max (fields
+ * past max are counted, not stored). */
+#if defined(__GNUC__)
+__attribute__((always_inline))      /* in both loops: each call site keeps its constants */
 #endif
-    for (; q < end; q++) {
-        char c = *q;
-        if (c == '\n') break;
-        if (c == '"' || (c == '\r' && !(q + 1 < end && q[1] == '\n'))) { rs->simple = false; return; }
-        if (c == (char)delim) {
-            if (field == keycol) { rs->kp = fstart; rs->kl = (uint32_t)(q - fstart); }
-            field++;
-            fstart = q + 1;
-        }
-    }
-    rs->nl = q < end ? q : NULL;
-#if defined(__SSE2__)
-done:
-#endif
-    {
-        const char *rowend = rs->nl ? rs->nl : end;
-        if (rowend > p && rowend[-1] == '\r') rowend--;
-        if (field == keycol) { rs->kp = fstart; rs->kl = (uint32_t)(rowend - fstart); }
-        /* a CR right before the LF was taken as a delimiter-free byte: drop it from the key */
-        if (rs->kp && rs->kp + rs->kl > rowend) rs->kl = (uint32_t)(rowend - rs->kp);
-        rs->nfields = field + 1;
-    }
-}
-
-/* The worker's split of an event row without quotes or lone CRs (nearly
- * every row of an export): where each of its fields starts, how many there
- * are (at most max), and where the row ends (its LF, or end).  false for
- * any other row, which csv_row then parses. */
-static bool split_simple(const char *p, const char *end, int delim, const char **fs, uint32_t max,
-                         uint32_t *nf, const char **rowend)
+static inline bool split_simple(const char *p, const char *end, int delim, const char **fs, uint32_t max,
+                                uint32_t *nf, const char **rowend)
 {
-    uint32_t k = 0;
-    fs[k++] = p;
+    uint32_t k = 1;
+    if (max) fs[0] = p;
     const char *q = p;
 #if defined(__SSE2__)
     const __m128i vnl = _mm_set1_epi8('\n'), vq = _mm_set1_epi8('"'), vcr = _mm_set1_epi8('\r'),
@@ -383,15 +327,13 @@ static bool split_simple(const char *p, const char *end, int delim, const char *
         unsigned mnl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vnl));
         unsigned msp = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, vq), _mm_cmpeq_epi8(x, vcr)));
         unsigned md = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vd));
-        unsigned limit = mnl ? (mnl & -mnl) - 1 : 0xFFFFu;
+        unsigned limit = mnl ? (mnl & -mnl) - 1 : 0xFFFFu;     /* bytes before the LF */
         if (msp & limit) {
             unsigned sp = msp & limit;          /* only a CR right before the LF is fine */
             if (!(mnl && sp == ((mnl & -mnl) >> 1) && q[__builtin_ctz(sp)] == '\r')) return false;
         }
-        for (unsigned m = md & limit; m; m &= m - 1) {
-            if (k == max) return false;
-            fs[k++] = q + __builtin_ctz(m) + 1;
-        }
+        for (unsigned m = md & limit; m; m &= m - 1, k++)
+            if (k < max) fs[k] = q + __builtin_ctz(m) + 1;
         if (mnl) {
             *rowend = q + __builtin_ctz(mnl);
             *nf = k;
@@ -403,13 +345,23 @@ static bool split_simple(const char *p, const char *end, int delim, const char *
     for (; q < end && *q != '\n'; q++) {
         if (*q == '"' || (*q == '\r' && !(q + 1 < end && q[1] == '\n'))) return false;
         if (*q == (char)delim) {
-            if (k == max) return false;
-            fs[k++] = q + 1;
+            if (k < max) fs[k] = q + 1;
+            k++;
         }
     }
     *rowend = q;
     *nf = k;
     return true;
+}
+
+/* Field c of a row split_simple stored (c < nf, fs[c + 1] stored when
+ * c + 1 < nf): its bytes up to the next delimiter, or to the row's end
+ * without the CR of a CRLF. */
+static inline VmCell simple_cell(const char *const *fs, uint32_t nf, uint32_t c, const char *start,
+                                 const char *rowend)
+{
+    const char *fe = c + 1 < nf ? fs[c + 1] - 1 : rowend > start && rowend[-1] == '\r' ? rowend - 1 : rowend;
+    return (VmCell){ fs[c], (uint32_t)(fe - fs[c]), 0 };
 }
 
 typedef struct EvRow {
@@ -482,22 +434,23 @@ static int next_row(RunCtx *rc, EventStore *es, EvRow *r, VmCell *cells, char *e
             es->have_blk = false;
             continue;
         }
-        RowScan rs;
-        if (!cells) scan_row(p, end, es->delim, (uint32_t)es->col[st->key], &rs);
-        if (!cells && rs.simple) {
-            const char *nl = rs.nl;
-            if (rs.nfields != es->ncols) {
+        uint32_t nf;
+        const char *rowend;
+        if (!cells && split_simple(p, end, es->delim, es->fs, es->ncols, &nf, &rowend)) {
+            if (nf != es->ncols) {
                 snprintf(err, errlen, "%s:%lld: error: the row has %u field%s, the header has %u", es->path,
-                         (long long)es->cur.line, rs.nfields, rs.nfields == 1 ? "" : "s", es->ncols);
+                         (long long)es->cur.line, nf, nf == 1 ? "" : "s", es->ncols);
                 return -1;
             }
+            const char *next = rowend < end ? rowend + 1 : end;
+            VmCell kc = simple_cell(es->fs, nf, (uint32_t)es->col[st->key], p, rowend);
             r->raw = p;
-            r->rawlen = (size_t)((nl ? nl + 1 : end) - p);
+            r->rawlen = (size_t)(next - p);
             r->line = es->cur.line;
-            r->key = rs.kp ? rs.kp : "";
-            r->keylen = rs.kl;
+            r->key = kc.p;
+            r->keylen = kc.len;
             trim_key(&r->key, &r->keylen);
-            es->cur.p = nl ? nl + 1 : end;
+            es->cur.p = next;
             es->cur.line++;
             return 1;
         }
@@ -1119,7 +1072,7 @@ static bool parse_run(RunCtx *rc, Worker *wk, uint32_t s, const char *data, cons
         CsvCursor cur;
         CsvRow row;
         csv_cursor_init(&cur, &b, es->delim);
-        const char *fs[65];
+        const char *fs[64];
         const uint32_t nstf = st->nfields;
         const int32_t *col = es->col;
         while (n < rr->nrows) {
@@ -1129,14 +1082,8 @@ static bool parse_run(RunCtx *rc, Worker *wk, uint32_t s, const char *data, cons
             const char *rowend;
             if (cur.p < cur.end && *cur.p != '\n' && *cur.p != '\r' && es->ncols <= 64 &&
                 split_simple(cur.p, cur.end, es->delim, fs, 64, &nf, &rowend) && nf == es->ncols) {
-                /* fields point into the run: nothing to copy (a CR
-                 * before the LF is the last field's) */
-                const char *last_end = rowend > cur.p && rowend[-1] == '\r' ? rowend - 1 : rowend;
-                fs[nf] = last_end + 1;
-                for (uint32_t f = 0; f < nstf; f++) {
-                    uint32_t c = (uint32_t)col[f];
-                    cp[f] = (VmCell){ fs[c], (uint32_t)(fs[c + 1] - 1 - fs[c]), 0 };
-                }
+                /* fields point into the run: nothing to copy */
+                for (uint32_t f = 0; f < nstf; f++) cp[f] = simple_cell(fs, nf, (uint32_t)col[f], cur.p, rowend);
                 vm_parse_event_used(p, s, cp, e, es->used);
                 n++;
                 cur.p = rowend < cur.end ? rowend + 1 : rowend;
@@ -1325,7 +1272,7 @@ void run_events_close(RunCtx *rc)
     if (!rc->stores) return;
     for (uint32_t s = 0; s < rc->p->nstreams; s++) {
         EventStore *es = &rc->stores[s];
-        free(es->ev); free(es->gid); free(es->groups); free(es->htab); free(es->col); free(es->used);
+        free(es->ev); free(es->gid); free(es->groups); free(es->htab); free(es->col); free(es->fs); free(es->used);
         arena_free(&es->arena);
         if (es->have_blk) {
             if (es->jsonl) lines_release_block(es->lc, &es->blk);
