@@ -170,14 +170,8 @@ static uint32_t load(Compilation *c, const char *shown, const char *text, size_t
     c->nloaded = id + 1;
 
     uint32_t first = c->ast.ndecls;
-    LexCtx lx = { 0 };
-    lx.arena = &c->arena;
-    lx.diags = &c->diags;
-    lx.ast = &c->ast;
-    lx.file = id;
-    lx.module = module ? id : 0;
-    lx.src = c->diags.files[id].text;
-    lx.len = len;
+    LexCtx lx = { .arena = &c->arena, .diags = &c->diags, .ast = &c->ast, .file = id, .module = module ? id : 0,
+                  .src = c->diags.files[id].text, .len = len };
     c->syntax_errors += (uint32_t)lead_parse(&lx);
     if (lx.syntax_errors) return id;
     uint32_t last = c->ast.ndecls;

@@ -133,15 +133,8 @@ static int scan(F *f, Diags *d, uint32_t file, const char *text, size_t len)
 {
     Arena a = { 0 };
     Ast ast = { 0 };
-    LexCtx lx = { 0 };
-    lx.arena = &a;
-    lx.diags = d;
-    lx.ast = &ast;
-    lx.file = file;
-    lx.src = text;
-    lx.len = len;
-    lx.on_comment = on_comment;
-    lx.comment_u = f;
+    LexCtx lx = { .arena = &a, .diags = d, .ast = &ast, .file = file, .src = text, .len = len,
+                  .on_comment = on_comment, .comment_u = f };
     f->src = text;
     f->len = len;
     f->pos_off = f->pos_line = f->pos_col = 0;
@@ -744,13 +737,7 @@ FmtStatus fmt_format(Diags *d, uint32_t file, char **out, size_t *outlen)
     /* 1. parse, then scan with comments */
     Arena arena = { 0 };
     Ast ast = { 0 };
-    LexCtx lx = { 0 };
-    lx.arena = &arena;
-    lx.diags = d;
-    lx.ast = &ast;
-    lx.file = file;
-    lx.src = sf->text;
-    lx.len = sf->len;
+    LexCtx lx = { .arena = &arena, .diags = d, .ast = &ast, .file = file, .src = sf->text, .len = sf->len };
     if (lead_parse(&lx) || d->nerrors) {
         diag_sort(d);
         arena_free(&arena);

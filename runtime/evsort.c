@@ -92,6 +92,20 @@ static void trimmed(const char **p, uint32_t *n)
     *n = (uint32_t)len;
 }
 
+/* The next block of a JSON-lines or CSV file (lc or ch): 1, 0 at its end,
+ * -1 with err naming the file and, when known, the line. */
+static int next_block(LineChunker *lc, CsvChunker *ch, CsvBlock *b, const char *name, char *err, size_t errlen)
+{
+    char msg[1024];
+    int64_t el = 0;
+    int k = lc ? lines_next_block(lc, b, &el, msg, sizeof msg) : csv_next_block(ch, b, &el, msg, sizeof msg);
+    if (k < 0) {
+        if (el > 0) snprintf(err, errlen, "%s:%lld: error: %s", name, (long long)el, msg);
+        else snprintf(err, errlen, "%s: error: %s", name, msg);
+    }
+    return k;
+}
+
 /* Read the record file for its keys, in order. */
 static bool record_keys(const Prog *p, const RunOpts *o, KeyMap *km, char *err, size_t errlen)
 {
@@ -121,9 +135,8 @@ static bool record_keys(const Prog *p, const RunOpts *o, KeyMap *km, char *err, 
     bool ok = true;
     for (;;) {
         CsvBlock b;
-        int64_t el = 0;
-        int k = lc ? lines_next_block(lc, &b, &el, msg, sizeof msg) : csv_next_block(ch, &b, &el, msg, sizeof msg);
-        if (k < 0) { snprintf(err, errlen, "%s:%lld: error: %s", name, (long long)el, msg); ok = false; break; }
+        int k = next_block(lc, ch, &b, name, err, errlen);
+        if (k < 0) { ok = false; break; }
         if (k == 0) break;
         if (lc) {
             LineCursor cur;
@@ -402,14 +415,8 @@ bool evsort(const Prog *p, uint32_t stream, const RunOpts *o, const char *events
     bool ok = true;
     while (ok) {
         CsvBlock b;
-        int64_t el = 0;
-        int k = lc ? lines_next_block(lc, &b, &el, msg, sizeof msg) : csv_next_block(ch, &b, &el, msg, sizeof msg);
-        if (k < 0) {
-            if (el > 0) snprintf(err, errlen, "%s:%lld: error: %s", events, (long long)el, msg);
-            else snprintf(err, errlen, "%s: error: %s", events, msg);
-            ok = false;
-            break;
-        }
+        int k = next_block(lc, ch, &b, events, err, errlen);
+        if (k < 0) { ok = false; break; }
         if (k == 0) break;
         if (lc) {
             LineCursor cur;
